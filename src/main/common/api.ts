@@ -50,6 +50,7 @@ export const apiArgs = {
   'live.snapshot': s.void(),
   'alerts.list': s.object({ limit: s.optional(s.int({ min: 1, max: 1000 })) }),
   'alerts.ack': s.object({ id: s.int({ min: 1 }) }),
+  'runbook.get': s.object({ name: s.string({ pattern: /^[a-z0-9-]{1,64}$/ }) }),
 } as const;
 
 export type ApiMethod = keyof typeof apiArgs;
@@ -71,6 +72,7 @@ export interface ApiResults {
   'live.snapshot': LiveSnapshot;
   'alerts.list': AlertEntry[];
   'alerts.ack': AlertEntry;
+  'runbook.get': { name: string; title: string; markdown: string };
 }
 
 /** What a service implementation provides: one async function per method. */
