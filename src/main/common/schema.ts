@@ -16,6 +16,10 @@ export interface Schema<T> {
   parse(value: unknown, path?: string): T;
 }
 export type Infer<S> = S extends Schema<infer T> ? T : never;
+type OptionalKeys<F> = { [K in keyof F]: undefined extends Infer<F[K]> ? K : never }[keyof F];
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+/** Object output: fields whose schema accepts undefined become optional properties. */
+export type ObjectOf<F> = Simplify<{ [K in Exclude<keyof F, OptionalKeys<F>>]: Infer<F[K]> } & { [K in OptionalKeys<F>]?: Infer<F[K]> }>;
 
 function make<T>(kind: string, parse: (v: unknown, path: string) => T): Schema<T> {
   return { kind, parse: (v, path = '') => parse(v, path) };
@@ -78,7 +82,7 @@ export const s = {
       return out;
     });
   },
-  object<F extends Record<string, Schema<unknown>>>(fields: F): Schema<{ [K in keyof F]: Infer<F[K]> }> {
+  object<F extends Record<string, Schema<unknown>>>(fields: F): Schema<ObjectOf<F>> {
     return make('object', (v, p) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ArgError(p, 'expected an object');
       const o = v as Record<string, unknown>;
@@ -88,7 +92,7 @@ export const s = {
         const val = schema.parse(o[k], p ? `${p}.${k}` : k);
         if (val !== undefined) out[k] = val;
       }
-      return out as { [K in keyof F]: Infer<F[K]> };
+      return out as ObjectOf<F>;
     });
   },
   void(): Schema<void> {

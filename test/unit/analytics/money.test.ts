@@ -48,7 +48,7 @@ describe('splitLargestRemainder', () => {
     for (let i = 0; i < 500; i++) {
       const total = Math.floor(rnd() * 1e12) - 5e11;
       const w = Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => Math.floor(rnd() * 10000));
-      if (w.every((x) => x === 0)) w[0] = 1;
+      if (!w.some((x) => x > 0)) w[0] = 1;
       const parts = splitLargestRemainder(total, w);
       expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
     }

@@ -3,7 +3,7 @@
  * (an "episode") and re-arms when the condition clears, so a sustained drop is one alert, not one
  * every 30 s. Each alert is stored (alerts history), pushed to the UI and sent as a desktop notification.
  */
-import type Database from 'better-sqlite3';
+import type { Database } from '../db/index.ts';
 import type { AlertEntry } from '../../common/types.ts';
 import type { LiveSnapshot } from '../../../analytics/live.ts';
 import type { Notifier } from '../ports/notifier.ts';
@@ -29,12 +29,12 @@ function toEntry(r: AlertRow): AlertEntry {
 }
 
 export class AlertService {
-  private readonly db: Database.Database;
+  private readonly db: Database;
   private readonly notifier: Notifier;
   private readonly onFired: (a: AlertEntry) => void;
   private readonly active = new Set<string>();
 
-  constructor(db: Database.Database, notifier: Notifier, onFired: (a: AlertEntry) => void) {
+  constructor(db: Database, notifier: Notifier, onFired: (a: AlertEntry) => void) {
     this.db = db;
     this.notifier = notifier;
     this.onFired = onFired;

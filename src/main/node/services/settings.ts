@@ -1,5 +1,5 @@
 /** Workspace settings, stored as JSON values in the `settings` table. The token is NOT here. */
-import type Database from 'better-sqlite3';
+import type { Database } from '../db/index.ts';
 import type { Settings } from '../../common/types.ts';
 import type { ApiArgs } from '../../common/api.ts';
 import { DEFAULT_TIMEZONE, isValidTimezone } from '../../../analytics/calendar.ts';
@@ -21,8 +21,8 @@ export const DEFAULT_SETTINGS: StoredSettings = {
 };
 
 export class SettingsStore {
-  private readonly db: Database.Database;
-  constructor(db: Database.Database) {
+  private readonly db: Database;
+  constructor(db: Database) {
     this.db = db;
   }
 

@@ -2,7 +2,7 @@
  * Owns the one running sync of a workspace: starts it, reports progress (throttled) to the push
  * bus, cancels it, and keeps following the feed every `pollSeconds` once caught up.
  */
-import type Database from 'better-sqlite3';
+import type { Database } from '../db/index.ts';
 import type { SyncStatus } from '../../common/types.ts';
 import { createSyncEngine } from '../sync/index.ts';
 
@@ -22,14 +22,14 @@ export class SyncController {
   private followTimer: NodeJS.Timeout | null = null;
   private lastPush = 0;
   private stopped = false;
-  private readonly db: Database.Database;
+  private readonly db: Database;
   private readonly target: () => SyncTarget | null;
   private readonly pollSeconds: () => number;
   private readonly onStatus: (s: SyncStatus) => void;
   private readonly onPage: () => void;
 
   constructor(opts: {
-    db: Database.Database;
+    db: Database;
     target: () => SyncTarget | null;
     pollSeconds: () => number;
     onStatus: (s: SyncStatus) => void;

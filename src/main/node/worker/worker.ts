@@ -3,7 +3,7 @@
  * thread, reports progress and honours cancellation through shared flags.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../db/index.ts';
 import { computeLive, liveWindowStart, type AmountRow } from '../../../analytics/live.ts';
 import type { HostMessage, WorkerInit, WorkerMessage, WorkerMethods, LiveQuery } from './protocol.ts';
 import { CancelledError } from './protocol.ts';
@@ -11,10 +11,7 @@ import { statSync } from 'node:fs';
 
 const init = workerData as WorkerInit;
 const flags = new Int32Array(init.cancelFlags);
-const db = new Database(init.dbFile, { readonly: true, fileMustExist: true });
-db.pragma('query_only = ON');
-db.pragma('cache_size = -65536');
-db.pragma('mmap_size = 268435456');
+const { db } = openDatabase(init.dbFile, { readonly: true, cacheMiB: 64 });
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
 

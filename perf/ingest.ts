@@ -1,0 +1,194 @@
+/**
+ * Ingestion benchmark: generated CloudEvents (JSON text, as off the wire) through the real ingest
+ * path (NDJSON import: parse + validate in a worker thread, dedup + raw rows + projections written
+ * by the main thread) into a fresh SQLite file; DuckDB ingests the same file as the reference.
+ *
+ *   node perf/ingest.ts [--events 1000000] [--dup-rate 0.01] [--workers 1] [--chunk-mb 8] [--seed 1] [--no-duckdb] [--keep]
+ *
+ * The NDJSON input is generated once into perf/.data/ (untimed) and reused.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { openDatabase } from '../src/main/node/db/index.ts';
+import { importFile } from '../src/main/node/import/index.ts';
+
+export interface IngestBenchOptions {
+  events: number;
+  dupRate: number;
+  workers: number;
+  chunkMb: number;
+  seed: number;
+  duckdb: boolean;
+  keep: boolean;
+  cacheMb: number;
+}
+
+export interface IngestBenchResult {
+  bench: 'ingest';
+  events: number;
+  dupRate: number;
+  inserted: number;
+  duplicates: number;
+  quarantined: number;
+  seconds: number;
+  eventsPerSec: number;
+  fileBytes: number;
+  peakRssBytes: number;
+  workers: number;
+  duckdb: { seconds: number; eventsPerSec: number; rows: number; fileBytes: number; ratio: number } | { error: string } | null;
+}
+
+const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
+
+export function parseIngestArgs(argv: string[]): IngestBenchOptions {
+  const o: IngestBenchOptions = { events: 1_000_000, dupRate: 0.01, workers: 1, chunkMb: 8, seed: 1, duckdb: true, keep: false, cacheMb: 1024 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${a} needs a value`);
+      return x;
+    };
+    if (a === '--events') o.events = Math.round(Number(v().replace(/_/g, '')));
+    else if (a === '--dup-rate') o.dupRate = Number(v());
+    else if (a === '--workers') o.workers = Number(v());
+    else if (a === '--chunk-mb') o.chunkMb = Number(v());
+    else if (a === '--seed') o.seed = Number(v());
+    else if (a === '--cache-mb') o.cacheMb = Number(v());
+    else if (a === '--no-duckdb') o.duckdb = false;
+    else if (a === '--keep') o.keep = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  if (!Number.isSafeInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
+  if (!(o.dupRate >= 0 && o.dupRate < 1)) throw new Error('--dup-rate must be in [0, 1)');
+  return o;
+}
+
+function rmDb(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true, recursive: true });
+}
+
+/** Generate (once) the NDJSON input in a child process, so its memory does not count. */
+function ensureInput(o: IngestBenchOptions): string {
+  fs.mkdirSync(DATA, { recursive: true });
+  const file = path.join(DATA, `events-${o.events}-s${o.seed}-d${o.dupRate}.ndjson`);
+  if (fs.existsSync(file)) return file;
+  const t0 = performance.now();
+  process.stderr.write(`generating ${o.events.toLocaleString('en-US')} events into ${path.relative(process.cwd(), file)} ...\n`);
+  const gen = fileURLToPath(new URL('./gen-events.ts', import.meta.url));
+  const script = `import { writeNdjson } from ${JSON.stringify(gen)}; await writeNdjson(${JSON.stringify(file + '.tmp')}, ${o.events}, { seed: ${o.seed}, dupRate: ${o.dupRate} });`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('event generation failed');
+  fs.renameSync(file + '.tmp', file);
+  process.stderr.write(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s (${(fs.statSync(file).size / 1e6).toFixed(0)} MB)\n`);
+  return file;
+}
+
+async function duckdbIngest(input: string, events: number): Promise<{ seconds: number; rows: number; fileBytes: number }> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const file = path.join(DATA, 'bench-ingest.duckdb');
+  rmDb(file);
+  fs.rmSync(`${file}.wal`, { force: true });
+  const inst = await DuckDBInstance.create(file);
+  const con = await inst.connect();
+  try {
+    await con.run(`CREATE TABLE events (id VARCHAR PRIMARY KEY, type VARCHAR NOT NULL, source VARCHAR NOT NULL, time TIMESTAMPTZ NOT NULL, subject VARCHAR, data JSON NOT NULL)`);
+    const t0 = performance.now();
+    await con.run(`INSERT OR IGNORE INTO events
+      SELECT id, type, source, CAST(time AS TIMESTAMPTZ), subject, data
+      FROM read_json(${sqlString(input)}, format = 'newline_delimited', maximum_object_size = 16777216,
+        columns = {id: 'VARCHAR', type: 'VARCHAR', source: 'VARCHAR', time: 'VARCHAR', subject: 'VARCHAR', data: 'JSON'})`);
+    await con.run('CHECKPOINT');
+    const seconds = (performance.now() - t0) / 1000;
+    const reader = await con.runAndReadAll('SELECT count(*) FROM events');
+    const rows = Number(reader.getRows()[0]![0]);
+    void events;
+    return { seconds, rows, fileBytes: fs.statSync(file).size };
+  } finally {
+    con.closeSync();
+    inst.closeSync();
+    fs.rmSync(file, { force: true });
+    fs.rmSync(`${file}.wal`, { force: true });
+  }
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+export async function runIngestBench(o: IngestBenchOptions): Promise<IngestBenchResult> {
+  const input = ensureInput(o);
+  const dbFile = path.join(DATA, 'bench-ingest.db');
+  rmDb(dbFile);
+  const { db, close } = openDatabase(dbFile, { cacheMiB: o.cacheMb });
+  const t0 = performance.now();
+  let lastReport = t0;
+  const r = await importFile(db, input, {
+    workers: o.workers,
+    chunkBytes: Math.round(o.chunkMb * (1 << 20)),
+    onProgress: (p) => {
+      const now = performance.now();
+      if (now - lastReport > 5000) {
+        lastReport = now;
+        process.stderr.write(`  ${p.rows.toLocaleString('en-US')} events, ${Math.round(p.rows / ((now - t0) / 1000)).toLocaleString('en-US')}/s\n`);
+      }
+    },
+  });
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const seconds = (performance.now() - t0) / 1000;
+  close();
+  const fileBytes = fs.statSync(dbFile).size;
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  if (!o.keep) rmDb(dbFile);
+  let duck: IngestBenchResult['duckdb'] = null;
+  if (o.duckdb) {
+    try {
+      const d = await duckdbIngest(input, o.events);
+      duck = { seconds: d.seconds, eventsPerSec: Math.round(o.events / d.seconds), rows: d.rows, fileBytes: d.fileBytes, ratio: seconds / d.seconds };
+    } catch (e) {
+      duck = { error: (e as Error).message };
+    }
+  }
+  return {
+    bench: 'ingest', events: o.events, dupRate: o.dupRate, inserted: r.inserted, duplicates: r.duplicates, quarantined: r.quarantined,
+    seconds, eventsPerSec: Math.round(o.events / seconds), fileBytes, peakRssBytes, workers: o.workers, duckdb: duck,
+  };
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const mb = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
+
+export function printIngestResult(r: IngestBenchResult): void {
+  const rows: [string, string][] = [
+    ['events', fmtInt(r.events)],
+    ['inserted / duplicates / quarantined', `${fmtInt(r.inserted)} / ${fmtInt(r.duplicates)} / ${fmtInt(r.quarantined)}`],
+    ['seconds', r.seconds.toFixed(2)],
+    ['events/s', fmtInt(r.eventsPerSec)],
+    ['SQLite file size', mb(r.fileBytes)],
+    ['peak RSS', mb(r.peakRssBytes)],
+  ];
+  if (r.duckdb && 'error' in r.duckdb) rows.push(['DuckDB', `failed: ${r.duckdb.error}`]);
+  else if (r.duckdb) {
+    rows.push(['DuckDB seconds (read_json + INSERT OR IGNORE, id PK)', r.duckdb.seconds.toFixed(2)]);
+    rows.push(['DuckDB events/s', fmtInt(r.duckdb.eventsPerSec)]);
+    rows.push(['DuckDB rows / file size', `${fmtInt(r.duckdb.rows)} / ${mb(r.duckdb.fileBytes)}`]);
+    rows.push(['SQLite time / DuckDB time', `${r.duckdb.ratio.toFixed(2)}x`]);
+  }
+  const w = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');
+  process.stdout.write(JSON.stringify(r) + '\n');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const r = await runIngestBench(parseIngestArgs(argv));
+  printIngestResult(r);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

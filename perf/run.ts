@@ -1,0 +1,35 @@
+/**
+ * Benchmark dispatcher for `npm run bench [-- <name>] [options]`.
+ * With no name it runs the ingest benchmark at 1M events. Add benchmarks to BENCHES.
+ *
+ *   npm run bench                         # ingest, 1M events
+ *   npm run bench -- ingest --events 10000000 --dup-rate 0.01
+ *   npm run bench -- --events 200000      # options without a name go to the default bench
+ */
+type Bench = { describe: string; run: (argv: string[]) => Promise<void> };
+
+const BENCHES: Record<string, Bench> = {
+  ingest: {
+    describe: 'generated CloudEvents -> validate -> dedup -> SQLite (+ DuckDB reference)',
+    run: async (argv) => (await import('./ingest.ts')).main(argv),
+  },
+};
+const DEFAULT = 'ingest';
+
+async function main(argv: string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(`usage: npm run bench -- [${Object.keys(BENCHES).join('|')}] [options]\n`);
+    for (const [name, b] of Object.entries(BENCHES)) process.stdout.write(`  ${name.padEnd(10)} ${b.describe}\n`);
+    return;
+  }
+  if (first === undefined || first.startsWith('-')) return BENCHES[DEFAULT]!.run(argv);
+  const bench = BENCHES[first];
+  if (!bench) throw new Error(`unknown benchmark "${first}" (known: ${Object.keys(BENCHES).join(', ')})`);
+  return bench.run(rest);
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

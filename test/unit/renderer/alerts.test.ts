@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { bannerAlerts, notificationFor, upsertAlert } from '../../../src/renderer/state/alerts.ts';
+import type { AlertEntry } from '../../../src/main/common/types.ts';
+
+const NOW = 10 * 3_600_000;
+function alert(id: number, firedAt: number, ack: number | null = null): AlertEntry {
+  return { id, rule: 'gmv_drop', severity: 'P2', title: `GMV dropped ${id}`, message: 'm', firedAt, values: {}, runbookUrl: '', acknowledgedAt: ack };
+}
+
+describe('alert banner selection', () => {
+  it('shows unacknowledged alerts from the last hour, newest first', () => {
+    const list = [alert(1, NOW - 2 * 3_600_000), alert(2, NOW - 30 * 60_000), alert(3, NOW - 60_000, NOW), alert(4, NOW - 5 * 60_000)];
+    expect(bannerAlerts(list, new Set(), NOW).map((a) => a.id)).toEqual([4, 2]);
+  });
+  it('keeps alerts pushed this session even when older', () => {
+    const list = [alert(1, NOW - 2 * 3_600_000)];
+    expect(bannerAlerts(list, new Set([1]), NOW).map((a) => a.id)).toEqual([1]);
+    expect(bannerAlerts([alert(1, NOW - 2 * 3_600_000, NOW)], new Set([1]), NOW)).toEqual([]);
+  });
+  it('upserts by id', () => {
+    const list = upsertAlert([alert(1, 1), alert(2, 2)], { ...alert(1, 1), acknowledgedAt: 5 });
+    expect(list.map((a) => [a.id, a.acknowledgedAt])).toEqual([[2, null], [1, 5]]);
+    expect(upsertAlert(list, alert(3, 3))[0]!.id).toBe(3);
+  });
+  it('builds notification text', () => {
+    expect(notificationFor(alert(9, 1))).toEqual({ title: '[P2] GMV dropped 9', body: 'm' });
+  });
+});
