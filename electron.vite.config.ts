@@ -12,6 +12,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/electron/index.ts'),
           worker: resolve(__dirname, 'src/main/node/worker/worker.ts'),
+          'ingest-worker': resolve(__dirname, 'src/main/node/ingest/worker.ts'),
           platform: resolve(__dirname, 'src/platform-sim/main.ts'),
         },
         external: ['better-sqlite3', 'electron'],

@@ -3,17 +3,11 @@
 // and open web mode instead.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { electronBinary } from './electron-binary.mjs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-let electronBin = null;
-try {
-  const p = createRequire(import.meta.url)('electron');
-  if (typeof p === 'string' && existsSync(p)) electronBin = p;
-} catch {
-  electronBin = null;
-}
+const electronBin = electronBinary({ obtain: !process.env.CI });
 if (!electronBin) {
   console.log('Electron runtime not available on this machine (its binary could not be downloaded); opening web mode instead.');
   await import('./web.mjs');

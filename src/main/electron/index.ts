@@ -50,7 +50,7 @@ async function createWindow(): Promise<void> {
     title: 'Marketlens',
     show: false,
     webPreferences: {
-      preload: join(__dirname, '../preload/index.js'),
+      preload: join(__dirname, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,

@@ -3,19 +3,10 @@
  * Electron binary is absent (it cannot be downloaded on every machine; web mode covers the same UI).
  */
 import { describe, it, expect } from 'vitest';
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+// @ts-expect-error plain ESM helper shared with scripts/start.mjs
+import { electronBinary } from '../../../scripts/electron-binary.mjs';
 
-function electronBinary(): string | null {
-  try {
-    const p = createRequire(import.meta.url)('electron') as unknown;
-    return typeof p === 'string' && existsSync(p) ? p : null;
-  } catch {
-    return null;
-  }
-}
-
-const bin = electronBinary();
+const bin = electronBinary() as string | null;
 if (!bin) console.warn('Electron E2E skipped: the Electron binary is not installed on this machine (web-mode E2E covers the same renderer).');
 
 describe.skipIf(!bin)('Electron app', () => {
