@@ -11,7 +11,7 @@
  *   it falls by more than `dropPct` percent and the prior window had at least `minPriorOrders` orders.
  */
 import { MoneyBag, divRoundHalfEven, displayMoney } from './money.ts';
-import { startOfDay, dayKey, MINUTE_MS } from './calendar.ts';
+import { startOfDay, dayKey, dayRange, MINUTE_MS } from './calendar.ts';
 
 export interface MoneyValue { minor: number; currency: string; display: string }
 
@@ -26,6 +26,8 @@ export interface LiveParams {
   dropPct: number;
   minPriorOrders: number;
   bucketMinutes?: number;
+  /** a past business day 'YYYY-MM-DD' to report on instead of today; `now` is then clamped to its end */
+  day?: string;
 }
 
 export interface GmvWindow {
@@ -68,17 +70,26 @@ function money(minor: number, currency: string): MoneyValue {
   return { minor, currency, display: displayMoney(minor, currency) };
 }
 
+/** The business day reported on and the effective "now": today, or a past day up to its end. */
+export function liveDay(p: Pick<LiveParams, 'now' | 'timezone' | 'day'>): { day: string; dayStart: number; now: number } {
+  if (p.day === undefined) return { day: dayKey(p.now, p.timezone), dayStart: startOfDay(p.now, p.timezone), now: p.now };
+  const { start, end } = dayRange(p.day, p.timezone);
+  return { day: p.day, dayStart: start, now: Math.min(p.now, end) };
+}
+
 /** Orders must cover [min(dayStart, now - 2W), now); refunds [dayStart, now). */
-export function liveWindowStart(p: Pick<LiveParams, 'now' | 'timezone' | 'windowMinutes'>): number {
-  return Math.min(startOfDay(p.now, p.timezone), p.now - 2 * p.windowMinutes * MINUTE_MS);
+export function liveWindowStart(p: Pick<LiveParams, 'now' | 'timezone' | 'windowMinutes' | 'day'>): number {
+  const d = liveDay(p);
+  return Math.min(d.dayStart, d.now - 2 * p.windowMinutes * MINUTE_MS);
 }
 
 export function computeLive(
   input: { orders: readonly AmountRow[]; refunds: readonly AmountRow[]; lastEventAt: number | null; lastSyncedAt: number | null },
-  p: LiveParams,
+  params: LiveParams,
 ): LiveSnapshot {
+  const { day, dayStart, now } = liveDay(params);
+  const p = { ...params, now };
   const cur = p.reportingCurrency;
-  const dayStart = startOfDay(p.now, p.timezone);
   const bucketMinutes = p.bucketMinutes ?? 15;
   const bucketMs = bucketMinutes * MINUTE_MS;
   const W = p.windowMinutes * MINUTE_MS;
@@ -118,7 +129,7 @@ export function computeLive(
 
   return {
     asOf: p.now,
-    day: dayKey(p.now, p.timezone),
+    day,
     dayStart,
     timezone: p.timezone,
     reportingCurrency: cur,

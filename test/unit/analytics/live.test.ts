@@ -52,3 +52,13 @@ describe('computeLive', () => {
     expect(s.window.priorOrders).toBe(1);
   });
 });
+
+describe('computeLive for a past business day', () => {
+  it('reports the whole day, with now clamped to its end', () => {
+    const dayEnd = zonedToUtc(2026, 11, 25, 0, 0, HCM);
+    const rows = [{ time: dayEnd - 1, amount: 7, currency: 'VND' }, { time: dayEnd, amount: 100, currency: 'VND' }, { time: zonedToUtc(2026, 11, 24, 0, 0, HCM), amount: 5, currency: 'VND' }];
+    const s = computeLive({ orders: rows, refunds: [], lastEventAt: null, lastSyncedAt: null }, { ...params, day: '2026-11-24' });
+    expect([s.day, s.asOf, s.orders, s.gmv.minor]).toEqual(['2026-11-24', dayEnd, 2, 12]);
+    expect(s.intraday).toHaveLength(96);
+  });
+});

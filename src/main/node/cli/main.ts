@@ -9,7 +9,7 @@ import { FileSecretStore } from '../ports/secret-store.ts';
 import { StderrNotifier } from '../ports/notifier.ts';
 import { directClient } from '../../common/dispatch.ts';
 import { parseFlags, UsageError, type Parsed } from './flags.ts';
-import { dayRange, isDay } from '../../../analytics/calendar.ts';
+import { isDay } from '../../../analytics/calendar.ts';
 import type { SyncStatus } from '../../common/types.ts';
 import { renderGmv, renderQuarantine, progressLine } from './render.ts';
 
@@ -125,9 +125,7 @@ async function gmv(services: Services, { flags }: Parsed, io: Out): Promise<numb
   let snapshot;
   if (typeof flags.date === 'string') {
     if (!isDay(flags.date)) throw new UsageError(`--date must be YYYY-MM-DD, got "${flags.date}"`);
-    const tz = (await directClient(services.handlers)('settings.get', undefined)).timezone;
-    const { end } = dayRange(flags.date, tz);
-    snapshot = await services.liveAt(Math.min(Date.now(), end));
+    snapshot = await services.liveAt(Date.now(), flags.date);
   } else {
     snapshot = await directClient(services.handlers)('live.snapshot', undefined);
   }

@@ -46,8 +46,8 @@ export interface Services {
   dbFile: string;
   /** recompute the live snapshot now, push it and evaluate alerts (also runs on the interval) */
   refreshLive(): Promise<LiveSnapshot>;
-  /** the live snapshot as of `now` (a past business day for the CLI), without pushing or alerting */
-  liveAt(now: number): Promise<LiveSnapshot>;
+  /** the live snapshot as of `now`, or of the whole business day `day`, without pushing or alerting */
+  liveAt(now: number, day?: string): Promise<LiveSnapshot>;
   worker: WorkerHost;
   close(): Promise<void>;
 }
@@ -81,10 +81,10 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
     },
   });
 
-  function liveAt(now: number): Promise<LiveSnapshot> {
+  function liveAt(now: number, day?: string): Promise<LiveSnapshot> {
     const s = settings.get();
     return worker.run('live.snapshot', {
-      now, timezone: s.timezone, reportingCurrency: s.reportingCurrency, fxRates: s.fxRates,
+      now, day, timezone: s.timezone, reportingCurrency: s.reportingCurrency, fxRates: s.fxRates,
       windowMinutes: s.gmvWindowMinutes, dropPct: s.gmvDropPct, minPriorOrders: s.gmvMinPriorOrders,
     });
   }

@@ -18,6 +18,8 @@ export interface LiveQuery {
   windowMinutes: number;
   dropPct: number;
   minPriorOrders: number;
+  /** a past business day instead of today */
+  day?: string;
 }
 
 export interface WorkerMethods {

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/index.ts';
-import { computeLive, liveWindowStart, type AmountRow } from '../../../analytics/live.ts';
+import { computeLive, liveDay, liveWindowStart, type AmountRow } from '../../../analytics/live.ts';
 import type { HostMessage, WorkerInit, WorkerMessage, WorkerMethods, LiveQuery } from './protocol.ts';
 import { CancelledError } from './protocol.ts';
 import { statSync } from 'node:fs';
@@ -25,8 +25,9 @@ const q = {
 const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M]['params'], ctx: Ctx) => WorkerMethods[M]['result'] } = {
   'live.snapshot'(p: LiveQuery) {
     const from = liveWindowStart(p);
-    const orders = q.amounts.all('order.placed', from, p.now);
-    const refunds = q.amounts.all('payment.refunded', from, p.now);
+    const { now } = liveDay(p);
+    const orders = q.amounts.all('order.placed', from, now);
+    const refunds = q.amounts.all('payment.refunded', from, now);
     const st = q.syncState.get() ?? { lastSyncedAt: null, lastEventAt: null };
     return computeLive({ orders, refunds, lastEventAt: st.lastEventAt, lastSyncedAt: st.lastSyncedAt }, p);
   },
