@@ -3,7 +3,8 @@
  * path (NDJSON import: parse + validate in a worker thread, dedup + raw rows + projections written
  * by the main thread) into a fresh SQLite file; DuckDB ingests the same file as the reference.
  *
- *   node perf/ingest.ts [--events 1000000] [--dup-rate 0.01] [--workers 1] [--chunk-mb 8] [--seed 1] [--no-duckdb] [--keep]
+ *   node perf/ingest.ts [--events 1000000] [--dup-rate 0.01] [--workers 1] [--chunk-mb 8] [--tx-rows 250000]
+ *                       [--cache-mb 2048] [--seed 1] [--no-duckdb] [--keep]
  *
  * The NDJSON input is generated once into perf/.data/ (untimed) and reused.
  */
@@ -23,6 +24,7 @@ export interface IngestBenchOptions {
   duckdb: boolean;
   keep: boolean;
   cacheMb: number;
+  txRows: number;
 }
 
 export interface IngestBenchResult {
@@ -37,13 +39,14 @@ export interface IngestBenchResult {
   fileBytes: number;
   peakRssBytes: number;
   workers: number;
+  txRows: number;
   duckdb: { seconds: number; eventsPerSec: number; rows: number; fileBytes: number; ratio: number } | { error: string } | null;
 }
 
 const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
 
 export function parseIngestArgs(argv: string[]): IngestBenchOptions {
-  const o: IngestBenchOptions = { events: 1_000_000, dupRate: 0.01, workers: 1, chunkMb: 8, seed: 1, duckdb: true, keep: false, cacheMb: 1024 };
+  const o: IngestBenchOptions = { events: 1_000_000, dupRate: 0.01, workers: 1, chunkMb: 8, seed: 1, duckdb: true, keep: false, cacheMb: 2048, txRows: 250_000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = (): string => {
@@ -57,6 +60,7 @@ export function parseIngestArgs(argv: string[]): IngestBenchOptions {
     else if (a === '--chunk-mb') o.chunkMb = Number(v());
     else if (a === '--seed') o.seed = Number(v());
     else if (a === '--cache-mb') o.cacheMb = Number(v());
+    else if (a === '--tx-rows') o.txRows = Number(v());
     else if (a === '--no-duckdb') o.duckdb = false;
     else if (a === '--keep') o.keep = true;
     else throw new Error(`unknown option ${a}`);
@@ -128,6 +132,7 @@ export async function runIngestBench(o: IngestBenchOptions): Promise<IngestBench
   const r = await importFile(db, input, {
     workers: o.workers,
     chunkBytes: Math.round(o.chunkMb * (1 << 20)),
+    txRows: o.txRows,
     onProgress: (p) => {
       const now = performance.now();
       if (now - lastReport > 5000) {
@@ -153,7 +158,7 @@ export async function runIngestBench(o: IngestBenchOptions): Promise<IngestBench
   }
   return {
     bench: 'ingest', events: o.events, dupRate: o.dupRate, inserted: r.inserted, duplicates: r.duplicates, quarantined: r.quarantined,
-    seconds, eventsPerSec: Math.round(o.events / seconds), fileBytes, peakRssBytes, workers: o.workers, duckdb: duck,
+    seconds, eventsPerSec: Math.round(o.events / seconds), fileBytes, peakRssBytes, workers: o.workers, txRows: o.txRows, duckdb: duck,
   };
 }
 

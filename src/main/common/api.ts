@@ -26,7 +26,8 @@ export const settingsPatch = s.object({
   runbookBaseUrl: s.optional(s.string({ max: 2048 })),
 });
 
-export const apiArgs = {
+/** The foundation's methods. Each capability adds its own slice file (api-<domain>.ts) and spreads it into `apiArgs`. */
+export const coreArgs = {
   'app.info': s.void(),
   'workspace.stats': s.void(),
   'settings.get': s.void(),
@@ -53,10 +54,15 @@ export const apiArgs = {
   'runbook.get': s.object({ name: s.string({ pattern: /^[a-z0-9-]{1,64}$/ }) }),
 } as const;
 
+/** Every method of the API: the foundation plus one slice per capability. */
+export const apiArgs = {
+  ...coreArgs,
+} as const;
+
 export type ApiMethod = keyof typeof apiArgs;
 export type ApiArgs<M extends ApiMethod> = Infer<(typeof apiArgs)[M]>;
 
-export interface ApiResults {
+export interface CoreResults {
   'app.info': AppInfo;
   'workspace.stats': WorkspaceStats;
   'settings.get': Settings;
@@ -74,6 +80,9 @@ export interface ApiResults {
   'alerts.ack': AlertEntry;
   'runbook.get': { name: string; title: string; markdown: string };
 }
+
+/** Result types of every method: the foundation plus each capability's slice (CoreResults & FunnelResults & ...). */
+export type ApiResults = CoreResults;
 
 /** What a service implementation provides: one async function per method. */
 export type Handlers = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> };

@@ -39,7 +39,10 @@ describe('WorkerHost', () => {
     clearInterval(timer);
     expect(r.rows).toBe(ROWS);
     let vnd = 0, usd = 0;
-    for (let i = 1; i <= ROWS; i++) (i % 10 === 0 ? (usd += i % 1000) : (vnd += i % 1000));
+    for (let i = 1; i <= ROWS; i++) {
+      if (i % 10 === 0) usd += i % 1000;
+      else vnd += i % 1000;
+    }
     expect(r.amountByCurrency).toEqual({ VND: vnd, USD: usd });
     expect(progress.length).toBeGreaterThanOrEqual(ROWS / 20_000);
     expect(progress.at(-1)).toBe(ROWS);

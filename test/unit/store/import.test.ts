@@ -52,7 +52,8 @@ describe('NDJSON import', () => {
     const evs = makeEvents(50, 12);
     const file = path.join(o.dir, 'x.jsonl');
     fs.writeFileSync(file, evs.map((e) => JSON.stringify(e)).join('\n'));
-    const r = await importFile(o.db, file, { workers: 0, chunkBytes: 333 });
+    const r = await importFile(o.db, file, { workers: 0, chunkBytes: 333, txRows: 7 });
+    expect(o.db.inTransaction).toBe(false);
     expect(r).toMatchObject({ rows: 50, inserted: 50 });
   });
 

@@ -19,6 +19,7 @@ import { PushBus } from './push-bus.ts';
 import { SyncController } from './sync-controller.ts';
 import { DemoController, type PlatformLauncher } from './demo.ts';
 import { audit } from './audit.ts';
+import type { ServiceContext } from './context.ts';
 import type { LiveSnapshot } from '../../../analytics/live.ts';
 
 export const TOKEN_SECRET = 'platform-token';
@@ -55,7 +56,7 @@ export interface Services {
 export async function createServices(o: ServicesOptions): Promise<Services> {
   const files = workspaceFiles(o.workspaceDir);
   mkdirSync(files.dir, { recursive: true });
-  const { db } = openDatabase(files.db);
+  const { db, kysely } = openDatabase(files.db);
   const clock = o.clock ?? systemClock;
   const actor = o.actor ?? `${o.mode}-user`;
   const settings = new SettingsStore(db);
@@ -69,11 +70,7 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
   let liveDirty = true;
   const sync = new SyncController({
     db,
-    target: () => {
-      const s = settings.get();
-      const token = o.secrets.get(TOKEN_SECRET);
-      return s.platformUrl && token ? { url: s.platformUrl, token } : null;
-    },
+    target: () => ctx.platform(),
     pollSeconds: () => settings.get().pollSeconds,
     onStatus: (s) => push.emit('sync.progress', s),
     onPage: () => {
@@ -124,6 +121,20 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
   function sync_target_ready(): boolean {
     return settings.get().platformUrl !== null && o.secrets.get(TOKEN_SECRET) !== null;
   }
+
+  const ctx: ServiceContext = {
+    db, kysely, worker, settings, push, alerts, clock, secrets: o.secrets, files, actor,
+    audit: (e) => audit(db, { ...e, at: clock.now(), actor }),
+    platform: () => {
+      const s = settings.get();
+      const token = o.secrets.get(TOKEN_SECRET);
+      return s.platformUrl && token ? { url: s.platformUrl, token } : null;
+    },
+    dataChanged: () => {
+      liveDirty = true;
+    },
+  };
+  void ctx; // capability slices: ...create<Domain>Handlers(ctx)
 
   const handlers: Handlers = {
     async 'app.info'() {
