@@ -5,11 +5,12 @@ import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
-import Link from '@mui/material/Link';
 import Typography from '@mui/material/Typography';
 import { useAppData, useNow } from '../state/AppData.tsx';
-import { bannerAlerts } from '../state/alerts.ts';
-import { formatAlertValue, formatDateTime, formatRelative } from '../format.ts';
+import { alertValueItems, bannerAlerts } from '../state/alerts.ts';
+import { RunbookLink } from './RunbookLink.tsx';
+import { displayMoney } from '../../analytics/money.ts';
+import { formatAlertValue, formatDateTime, formatRelative, formatTime } from '../format.ts';
 import { errorMessage } from '../api/ApiContext.tsx';
 
 export function AlertBanner(props: { onShowAll: () => void }) {
@@ -57,16 +58,24 @@ export function AlertBanner(props: { onShowAll: () => void }) {
       </AlertTitle>
       <Typography variant="body2">{a.message}</Typography>
       <Box sx={{ display: 'flex', gap: 0.75, mt: 0.75, flexWrap: 'wrap', alignItems: 'center' }}>
-        {Object.entries(a.values).map(([k, v]) => (
-          <Chip key={k} variant="outlined" label={`${k}: ${formatAlertValue(v)}`} />
+        {alertValueItems(a.values, {
+          time: (ms) => formatTime(ms, timezone, { seconds: true }),
+          number: (n) => formatAlertValue(n),
+          money: (m, c) => safeMoney(m, c),
+        }).map((it) => (
+          <Chip key={it.key} variant="outlined" label={`${it.label}: ${it.text}`} />
         ))}
-        {a.runbookUrl ? (
-          <Link href={a.runbookUrl} target="_blank" rel="noopener noreferrer" variant="body2" sx={{ ml: 0.5 }} data-testid="alert-runbook">
-            Runbook
-          </Link>
-        ) : null}
+        <RunbookLink url={a.runbookUrl} testid="alert-runbook" />
       </Box>
       {error ? <Typography variant="caption" color="error">{error}</Typography> : null}
     </Alert>
   );
+}
+
+function safeMoney(minor: number, currency: string): string {
+  try {
+    return displayMoney(minor, currency);
+  } catch {
+    return `${minor} ${currency} (minor units)`;
+  }
 }

@@ -60,7 +60,7 @@ export function SyncPanel() {
       />
       <Box sx={{ display: 'flex', justifyContent: 'space-between', mb: 1.5 }}>
         <Typography variant="caption" color="text.secondary">
-          {st && st.total !== null ? `${formatInt(st.fetched)} of ${formatInt(st.total)} events${pct !== null ? ` (${pct.toFixed(0)}%)` : ''}` : st ? `${formatInt(st.fetched)} events` : ''}
+          {st ? progressText(st, pct) : ''}
         </Typography>
         <Typography variant="caption" color="text.secondary">
           {elapsed !== null ? `elapsed ${formatDuration(elapsed)}` : ''}
@@ -83,6 +83,15 @@ export function SyncPanel() {
       {error ? <Alert severity="error" sx={{ mt: 1.5 }} onClose={() => setError(null)}>{error}</Alert> : null}
     </Paper>
   );
+}
+
+function progressText(st: SyncStatus, pct: number | null): string {
+  if (st.state === 'running') {
+    return st.total !== null ? `${formatInt(st.fetched)} of ${formatInt(st.total)} events${pct !== null ? ` (${pct.toFixed(0)}%)` : ''}` : `${formatInt(st.fetched)} events so far`;
+  }
+  if (st.startedAt === null) return 'No sync has run yet';
+  const what = st.state === 'done' ? 'Last run fetched' : st.state === 'cancelled' ? 'Cancelled after' : 'Stopped after';
+  return `${what} ${formatInt(st.fetched)} event${st.fetched === 1 ? '' : 's'}`;
 }
 
 function Stat(props: { label: string; value: string; sub?: string; testid?: string; warn?: boolean }) {

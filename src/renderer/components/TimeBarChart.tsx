@@ -54,7 +54,11 @@ export function TimeBarChart(props: TimeBarChartProps) {
   }
 
   const hb = hover !== null ? props.bars[hover] : undefined;
-  const tipLeft = hover !== null ? b.x(hover) + b.bandWidth / 2 : 0;
+  // Beside the hovered bar (right of it, or left near the right edge), level with its top.
+  const TIP_W = 150;
+  const barCenter = hover !== null ? b.x(hover) + b.bandWidth / 2 : 0;
+  const tipLeft = barCenter + 10 + TIP_W > width ? barCenter - 10 - TIP_W : barCenter + 10;
+  const tipTop = hb ? Math.max(0, Math.min(y(hb.value), M.top + plotH - 60) - 8) : 0;
 
   return (
     <Box ref={ref} sx={{ position: 'relative', width: '100%' }}>
@@ -107,8 +111,8 @@ export function TimeBarChart(props: TimeBarChartProps) {
         <Paper
           elevation={4}
           sx={{
-            position: 'absolute', top: 4, pointerEvents: 'none', px: 1.25, py: 0.75, whiteSpace: 'nowrap',
-            left: Math.min(Math.max(tipLeft, 80), width - 80), transform: 'translateX(-50%)',
+            position: 'absolute', top: tipTop, left: Math.max(0, tipLeft), minWidth: TIP_W, boxSizing: 'border-box',
+            pointerEvents: 'none', px: 1.25, py: 0.75, whiteSpace: 'nowrap',
           }}
           data-testid="chart-tooltip"
         >

@@ -2,7 +2,8 @@ import type { SyncState, SyncStatus } from '../../main/common/types.ts';
 
 /** Percent done (0..100) when the platform sent a total, else null. */
 export function syncPercent(st: Pick<SyncStatus, 'fetched' | 'total' | 'state'>): number | null {
-  if (st.total === null || !(st.total > 0)) return st.state === 'done' && st.total === 0 ? 100 : null;
+  if (st.state === 'done') return 100;
+  if (st.total === null || !(st.total > 0)) return null;
   return Math.max(0, Math.min(100, (st.fetched / st.total) * 100));
 }
 

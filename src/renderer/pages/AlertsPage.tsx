@@ -4,7 +4,6 @@ import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
-import Link from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -16,7 +15,10 @@ import Typography from '@mui/material/Typography';
 import { useAppData } from '../state/AppData.tsx';
 import { errorMessage } from '../api/ApiContext.tsx';
 import { PageHeader } from '../components/PageHeader.tsx';
-import { formatAlertValue, formatDateTime } from '../format.ts';
+import { formatAlertValue, formatDateTime, formatTime } from '../format.ts';
+import { alertValueItems } from '../state/alerts.ts';
+import { RunbookLink } from '../components/RunbookLink.tsx';
+import { displayMoney } from '../../analytics/money.ts';
 import type { AlertEntry } from '../../main/common/types.ts';
 
 const SEVERITY_COLOR = { P1: 'error', P2: 'warning', P3: 'info' } as const;
@@ -88,15 +90,19 @@ export function AlertsPage() {
                 </TableCell>
                 <TableCell>
                   <Box sx={{ display: 'flex', flexDirection: 'column', gap: 0.25 }}>
-                    {Object.entries(a.values).map(([k, v]) => (
-                      <Typography key={k} variant="caption" sx={{ whiteSpace: 'nowrap' }}>
-                        <Box component="span" sx={{ color: 'text.secondary' }}>{k}</Box> {formatAlertValue(v)}
+                    {alertValueItems(a.values, {
+                      time: (ms) => formatTime(ms, timezone, { seconds: true }),
+                      number: (n) => formatAlertValue(n),
+                      money: (m, c) => { try { return displayMoney(m, c); } catch { return String(m); } },
+                    }).map((it) => (
+                      <Typography key={it.key} variant="caption" sx={{ whiteSpace: 'nowrap' }}>
+                        <Box component="span" sx={{ color: 'text.secondary' }}>{it.label}</Box> {it.text}
                       </Typography>
                     ))}
                   </Box>
                 </TableCell>
                 <TableCell>
-                  {a.runbookUrl ? <Link href={a.runbookUrl} target="_blank" rel="noopener noreferrer">Runbook</Link> : '—'}
+                  {a.runbookUrl ? <RunbookLink url={a.runbookUrl} /> : '—'}
                 </TableCell>
                 <TableCell sx={{ whiteSpace: 'nowrap' }}>
                   {a.acknowledgedAt !== null ? (

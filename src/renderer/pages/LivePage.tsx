@@ -116,7 +116,7 @@ function LiveBody(props: { snap: LiveSnapshot }) {
                 formatTick={(v) => compactMinor(v, cur)}
                 formatValue={(v) => displayMoney(v, cur)}
                 lastPartial
-                height={300}
+                height={340}
                 ariaLabel={`GMV per ${s.bucketMinutes} minutes today`}
               />
             )}
@@ -137,6 +137,7 @@ function WindowCard(props: { snap: LiveSnapshot }) {
   const { settings } = useAppData();
   const change = w.changePct;
   const color = change === null ? 'text.secondary' : change < 0 ? 'error.main' : 'success.main';
+  const secs = { seconds: w.windowMinutes < 5 };
   return (
     <Card data-testid="live-window">
       <CardContent>
@@ -147,14 +148,14 @@ function WindowCard(props: { snap: LiveSnapshot }) {
         <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 1 }}>
           <Box>
             <Typography variant="caption" color="text.secondary" component="div">
-              Latest {formatTime(w.latestStart, s.timezone)}–{formatTime(s.asOf, s.timezone)}
+              Latest {formatTime(w.latestStart, s.timezone, secs)}–{formatTime(s.asOf, s.timezone, secs)}
             </Typography>
             <Typography variant="h6" data-testid="live-window-latest">{w.latest.display}</Typography>
             <Typography variant="caption" color="text.secondary">{formatInt(w.latestOrders)} orders</Typography>
           </Box>
           <Box>
             <Typography variant="caption" color="text.secondary" component="div">
-              Prior {formatTime(w.latestStart - w.windowMinutes * 60_000, s.timezone)}–{formatTime(w.latestStart, s.timezone)}
+              Prior {formatTime(w.latestStart - w.windowMinutes * 60_000, s.timezone, secs)}–{formatTime(w.latestStart, s.timezone, secs)}
             </Typography>
             <Typography variant="h6" data-testid="live-window-prior">{w.prior.display}</Typography>
             <Typography variant="caption" color="text.secondary">{formatInt(w.priorOrders)} orders</Typography>
@@ -220,6 +221,7 @@ function gmvFooter(s: LiveSnapshot, multi: boolean): string {
 
 function formatWindow(minutes: number): string {
   if (minutes >= 60 && minutes % 60 === 0) return `${minutes / 60}-hour`;
+  if (minutes < 1) return `${Math.round(minutes * 60)}-second`;
   return `${minutes}-minute`;
 }
 

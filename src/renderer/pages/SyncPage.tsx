@@ -35,7 +35,7 @@ export function SyncPage() {
       <Typography variant="h6" sx={{ mt: 3, mb: 1 }}>Workspace</Typography>
       {stats.error ? <Alert severity="error">{stats.error}</Alert> : null}
       {s ? (
-        <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: '1fr 1fr' }, gap: 2 }}>
+        <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: '1fr 1fr' }, gap: 2, alignItems: 'start' }}>
           <Card>
             <CardContent>
               <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: 'auto 1fr', columnGap: 2, rowGap: 0.75, m: 0, '& dt': { color: 'text.secondary' }, '& dd': { m: 0, fontWeight: 600 } }}>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bannerAlerts, notificationFor, upsertAlert } from '../../../src/renderer/state/alerts.ts';
+import { alertValueItems, bannerAlerts, notificationFor, runbookHref, upsertAlert } from '../../../src/renderer/state/alerts.ts';
 import type { AlertEntry } from '../../../src/main/common/types.ts';
 
 const NOW = 10 * 3_600_000;
@@ -24,5 +24,26 @@ describe('alert banner selection', () => {
   });
   it('builds notification text', () => {
     expect(notificationFor(alert(9, 1))).toEqual({ title: '[P2] GMV dropped 9', body: 'm' });
+  });
+});
+
+describe('alert values', () => {
+  it('labels and formats values', () => {
+    const items = alertValueItems(
+      { latestGmv: '₫157,987,790', latestGmvMinor: 157987790, currency: 'VND', changePct: -37.9, priorOrders: 256, windowStart: 1795578864934, onlyMinor: 1250, note: null },
+      { time: (ms) => `T${ms}`, number: (n) => String(n), money: (m, c) => `${c}:${m}` },
+    );
+    expect(items.map((i) => [i.label, i.text])).toEqual([
+      ['Latest GMV', '₫157,987,790'],
+      ['Change', '-37.9%'],
+      ['Prior orders', '256'],
+      ['Window start', 'T1795578864934'],
+      ['Only', 'VND:1250'],
+      ['Note', '—'],
+    ]);
+  });
+  it('links only web runbooks', () => {
+    expect(runbookHref('https://runbooks.example.com/gmv-drop')).toBe('https://runbooks.example.com/gmv-drop');
+    expect(runbookHref('runbook:gmv-drop')).toBeNull();
   });
 });

@@ -45,5 +45,6 @@ describe('small view helpers', () => {
     expect(syncPercent({ fetched: 50, total: 200, state: 'running' })).toBe(25);
     expect(syncPercent({ fetched: 50, total: null, state: 'running' })).toBeNull();
     expect(syncPercent({ fetched: 300, total: 200, state: 'running' })).toBe(100);
+    expect(syncPercent({ fetched: 272, total: 1_600_000, state: 'done' })).toBe(100);
   });
 });
