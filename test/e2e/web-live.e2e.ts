@@ -65,6 +65,9 @@ describe.skipIf(!hasChromium())('web mode: demo workspace and Live page', () => 
     const banner = page.getByTestId('alert-banner');
     await banner.waitFor({ timeout: 90_000 });
     expect(await banner.innerText()).toMatch(/GMV/);
+    await banner.getByTestId('alert-runbook').click();
+    await expect.poll(() => page.getByTestId('runbook-text').innerText(), { timeout: 10_000 }).toMatch(/Runbook: GMV drop/);
+    await page.keyboard.press('Escape');
     const alerts = await api<AlertEntry[]>(app, 'alerts.list', {});
     const fired = alerts.find((a) => a.rule === 'gmv_drop' && a.firedAt >= switchedAt);
     expect(fired, JSON.stringify(alerts)).toBeTruthy();

@@ -40,6 +40,12 @@ export class DemoController {
     return this.settings.getInternal<DemoParams>(DEMO_KEY) !== null;
   }
 
+  /** A stable name for the demo feed in sync_state: the platform's port changes per launch, its data does not. */
+  feedKey(): string | null {
+    const p = this.settings.getInternal<DemoParams>(DEMO_KEY);
+    return p ? `demo:seed=${p.seed};days=${p.days};users=${p.users};end=${p.endDate}` : null;
+  }
+
   running(): DemoInfo | null {
     return this.info;
   }

@@ -70,7 +70,11 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
   let liveDirty = true;
   const sync = new SyncController({
     db,
-    target: () => ctx.platform(),
+    target: () => {
+      const p = ctx.platform();
+      const key = demo.feedKey();
+      return p && key && demo.running()?.url === p.url ? { ...p, sourceKey: key } : p;
+    },
     pollSeconds: () => settings.get().pollSeconds,
     onStatus: (s) => push.emit('sync.progress', s),
     onPage: () => {

@@ -6,7 +6,8 @@ import type { Database } from '../db/index.ts';
 import type { SyncStatus } from '../../common/types.ts';
 import { createSyncEngine } from '../sync/index.ts';
 
-export interface SyncTarget { url: string; token: string }
+/** Where to sync from; `sourceKey` names the feed in sync_state when the URL is not stable (the demo platform). */
+export interface SyncTarget { url: string; token: string; sourceKey?: string }
 
 export function idleStatus(lastSyncedAt: number | null = null): SyncStatus {
   return {
@@ -64,6 +65,7 @@ export class SyncController {
       db: this.db,
       platformUrl: t.url,
       token: t.token,
+      sourceKey: t.sourceKey,
       onProgress: (s: SyncStatus) => this.update(s, false),
     });
     this.engine = engine;

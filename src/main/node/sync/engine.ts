@@ -41,6 +41,8 @@ export interface SyncOptions {
   maxPages?: number;
   /** random source for backoff jitter (tests) */
   random?: () => number;
+  /** the key of this feed in `sync_state` (default: the platform URL); the demo platform's URL changes per launch, its feed does not */
+  sourceKey?: string;
 }
 
 interface SyncStateRow { cursor: string | null; last_synced_at: number | null }
@@ -65,6 +67,7 @@ interface FetchedPage { cursor: string | null; page: Extract<PageResult, { ok: t
 export class SyncEngine {
   private readonly opts: SyncOptions;
   private readonly base: string;
+  private readonly key: string;
   private readonly retry: RetryPolicy;
   private readonly ctrl = new AbortController();
   private cancelRequested = false;
@@ -78,7 +81,8 @@ export class SyncEngine {
     this.base = syncSourceKey(opts.platformUrl);
     if (!/^https?:\/\//i.test(this.base)) throw new Error(`platform URL must start with http:// or https:// (got "${this.base}")`);
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-    const prev = readSyncState(opts.db, this.base);
+    this.key = opts.sourceKey ?? this.base;
+    const prev = readSyncState(opts.db, this.key);
     this.st = {
       state: 'idle', startedAt: null, finishedAt: null, fetched: 0, inserted: 0, duplicates: 0, quarantined: 0,
       eventsPerSec: 0, total: null, cursor: prev?.cursor ?? null, lastSyncedAt: prev?.last_synced_at ?? null, retries: 0, error: null,
@@ -177,7 +181,7 @@ export class SyncEngine {
     const now = Date.now();
     const counts = this.ingestor.writePrepared(page.batch, (c) => {
       this.upsertState.run({
-        source: this.base, cursor: page.nextCursor, now, synced: page.hasMore ? null : now, eventTime: c.maxTime,
+        source: this.key, cursor: page.nextCursor, now, synced: page.hasMore ? null : now, eventTime: c.maxTime,
       });
     });
     s.fetched += page.batch.total;
