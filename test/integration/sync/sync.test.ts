@@ -44,7 +44,7 @@ describe('sync engine', () => {
     const proj = dumpProjections(o.db);
     // resume from the stored cursor: one empty page
     const again = await createSyncEngine({ db: o.db, platformUrl: f.url, token: f.token, pageSize: 300 }).run();
-    expect(again).toMatchObject({ state: 'done', fetched: 0, inserted: 0 });
+    expect(again).toMatchObject({ state: 'done', fetched: 0, inserted: 0, total: 0 });
     expect(f.requests.at(-1)!.cursor).toBe('c2500');
     expect(dumpProjections(o.db)).toEqual(proj);
   });
@@ -153,7 +153,7 @@ describe('sync engine', () => {
     ac.abort();
     expect((await createSyncEngine({ db: o.db, platformUrl: f.url, token: f.token, signal: ac.signal }).run()).state).toBe('cancelled');
     const rest = await createSyncEngine({ db: o.db, platformUrl: f.url, token: f.token, pageSize: 1000 }).run();
-    expect(rest.state).toBe('done');
+    expect(rest).toMatchObject({ state: 'done', fetched: 3000 - s.inserted, total: 3000 - s.inserted });
     expect(o.db.prepare('SELECT id FROM events ORDER BY seq').pluck().all()).toEqual(evs.map((e) => e.id));
   });
 
@@ -177,8 +177,9 @@ describe('sync engine', () => {
 
 describe('kill and resume', () => {
   it('survives SIGKILL at random points: the final events equal the feed exactly', async () => {
-    const evs = makeEvents(30000, 30);
-    const f = await feed({ events: evs, delayMs: 5 });
+    // 60 pages of 700 at >= 20 ms each: no run can finish inside the kill window below
+    const evs = makeEvents(42000, 30);
+    const f = await feed({ events: evs, delayMs: 20 });
     const dir = tempDir('marketlens-kill-');
     const file = path.join(dir, 'ws.db');
     openDatabase(file).close();
@@ -199,8 +200,8 @@ describe('kill and resume', () => {
     let seed = 12345;
     const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
     let kills = 0;
-    for (let i = 0; i < 6; i++) {
-      const r = await runChild(250 + Math.floor(rnd() * 600));
+    for (let i = 0; i < 5; i++) {
+      const r = await runChild(250 + Math.floor(rnd() * 400));
       if (r.signal === 'SIGKILL') kills++;
       const o = openDatabase(file);
       const n = count(o.db, 'events');

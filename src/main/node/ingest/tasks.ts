@@ -16,7 +16,6 @@ export type Task =
 
 export type TaskResult = PreparedBatch | PageResult;
 
-const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /**
  * NDJSON: one event per line. `bytes` holds whole lines (a chunk ends on a newline or at EOF),
@@ -24,7 +23,8 @@ const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
  * the first line of the file is ignored. Locations are "row <n>".
  */
 export function prepareLines(bytes: Uint8Array, firstRow: number): PreparedBatch {
-  let text = decoder.decode(bytes);
+  // Buffer#toString (simdutf) is several times faster than TextDecoder on non-ASCII text
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (firstRow === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const out = emptyBatch();
   let row = firstRow;

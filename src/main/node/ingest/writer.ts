@@ -4,7 +4,8 @@
  * commit atomically with it (the sync cursor).
  *
  * Dedup: `events.id_hash` is UNIQUE. The fast path inserts rows with distinct hashes using
- * multi-row `INSERT OR IGNORE ... RETURNING id_hash`; a row that was not returned hit an existing
+ * multi-row `INSERT OR IGNORE` (cheaper than `RETURNING`: when `changes` equals the row count all
+ * are new; otherwise each row's hash is looked up); a row that was not inserted hit an existing
  * hash and goes to the slow path, which walks the probe chain hash(id, 0), hash(id, 1), ... comparing
  * the stored `id`: the same id is a duplicate, a different id is a collision and the next attempt is
  * tried, a free slot is where the event is stored. Events are never deleted, so chains are stable.
@@ -139,13 +140,13 @@ export function createWriter(db: Database, opts: WriterOptions): Writer {
   const insertN = (n: number): Statement => {
     let st = inserts.get(n);
     if (!st) {
-      st = db.prepare(`INSERT OR IGNORE INTO events (${COLS}, origin, ingested_at) VALUES ${Array(n).fill(ROW_PLACEHOLDERS).join(', ')} RETURNING id_hash`)
-        .pluck();
+      st = db.prepare(`INSERT OR IGNORE INTO events (${COLS}, origin, ingested_at) VALUES ${Array(n).fill(ROW_PLACEHOLDERS).join(', ')}`);
       inserts.set(n, st);
     }
     return st;
   };
   const selectIdByHash = db.prepare<[number], string>('SELECT id FROM events WHERE id_hash = ?').pluck();
+  const selectSeqIdByHash = db.prepare<[number], [number, string]>('SELECT seq, id FROM events WHERE id_hash = ?').raw();
   const insertOne = db.prepare(`INSERT INTO events (${COLS}, origin, ingested_at) VALUES ${ROW_PLACEHOLDERS}`);
   const projections: Statement[] = [];
   for (const [op, sql] of Object.entries(PROJECTION_SQL)) projections[Number(op)] = db.prepare(sql);
@@ -208,7 +209,7 @@ export function createWriter(db: Database, opts: WriterOptions): Writer {
           fast.push(i);
         } else state[i] = prev === id ? DUPLICATE : SLOW;
       }
-      // 2. fast path: multi-row INSERT OR IGNORE; rows not returned hit an existing hash
+      // 2. fast path: multi-row INSERT OR IGNORE; rows not inserted hit an existing hash
       for (let j = 0; j < fast.length; j += chunkRows) {
         const n = Math.min(chunkRows, fast.length - j);
         const first = fast[j]!;
@@ -221,14 +222,19 @@ export function createWriter(db: Database, opts: WriterOptions): Writer {
             for (let c = 0; c < NCOL; c++) args[k * NCOL + c] = rows[src + c]!;
           }
         }
-        const returned = insertN(n).all(args, named) as number[];
-        if (returned.length === n) {
+        const res = insertN(n).run(args, named);
+        if (res.changes === n) {
           for (let k = 0; k < n; k++) state[fast[j + k]!] = INSERTED;
+        } else if (res.changes === 0) {
+          for (let k = 0; k < n; k++) state[fast[j + k]!] = SLOW;
         } else {
-          const got = new Set(returned);
+          // some rows hit an existing hash: the ones this statement inserted got the consecutive
+          // seqs ending at lastInsertRowid (hashes are distinct within the fast path)
+          const firstNew = Number(res.lastInsertRowid) - res.changes + 1;
           for (let k = 0; k < n; k++) {
             const i = fast[j + k]!;
-            state[i] = got.has(rows[i * NCOL + COL_HASH] as number) ? INSERTED : SLOW;
+            const hit = selectSeqIdByHash.get(rows[i * NCOL + COL_HASH] as number);
+            state[i] = hit !== undefined && hit[0] >= firstNew && hit[1] === rows[i * NCOL + COL_ID] ? INSERTED : SLOW;
           }
         }
       }

@@ -16,7 +16,7 @@ import type { Database, Statement } from '../db/sqlite.ts';
 import type { SyncStatus } from '../../common/types.ts';
 import { createIngestor, type Ingestor } from '../ingest/ingestor.ts';
 import { createPreparePool, type PreparePool } from '../ingest/pool.ts';
-import type { PageResult } from '../ingest/tasks.ts';
+import { preparePage, type PageResult } from '../ingest/tasks.ts';
 import { CancelledError, DEFAULT_RETRY, SyncHttpError, backoffMs, getOnce, sleep, type FetchFn, type RetryPolicy } from './http.ts';
 
 export interface SyncOptions {
@@ -35,7 +35,7 @@ export interface SyncOptions {
   timeoutMs?: number;
   /** keep polling for new events once caught up */
   follow?: { intervalMs: number };
-  /** page parse workers (default 1; 0 = parse on this thread) */
+  /** page parse workers (default 1; 0 = parse on this thread). Started on the first large page. */
   workers?: number;
   /** stop after this many pages (tests, demos) */
   maxPages?: number;
@@ -75,6 +75,7 @@ export class SyncEngine {
   private runPromise: Promise<SyncStatus> | null = null;
   private readonly upsertState: Statement;
   private readonly ingestor: Ingestor;
+  private storedBefore = 0;
 
   constructor(opts: SyncOptions) {
     this.opts = opts;
@@ -134,9 +135,10 @@ export class SyncEngine {
     s.state = 'running';
     s.startedAt = Date.now();
     s.error = null;
+    this.storedBefore = s.cursor === null ? 0 : (this.opts.db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0);
     this.emit();
     if (this.cancelRequested) return this.finish('cancelled');
-    const pool = createPreparePool({ workers: this.opts.workers ?? 1 });
+    const pool = new LazyPool(this.opts.workers ?? 1);
     let next: Promise<FetchedPage> | null = null;
     try {
       let pages = 0;
@@ -189,12 +191,14 @@ export class SyncEngine {
     s.duplicates += counts.duplicates;
     s.quarantined += counts.quarantined;
     s.cursor = page.nextCursor;
-    if (page.totalEstimate !== null) s.total = page.totalEstimate;
+    // SyncStatus.total is this run's expected total (fetched + remaining): the platform's whole-feed
+    // estimate less what was stored before this run (max(seq) approximates it cheaply; clamped).
+    if (page.totalEstimate !== null) s.total = Math.max(s.fetched, page.totalEstimate - this.storedBefore);
     if (!page.hasMore) s.lastSyncedAt = now;
   }
 
   /** Fetch and parse one page, retrying transient failures and malformed bodies. */
-  private async fetchPage(cursor: string | null, pool: PreparePool): Promise<FetchedPage> {
+  private async fetchPage(cursor: string | null, pool: LazyPool): Promise<FetchedPage> {
     const fetchFn: FetchFn = this.opts.fetch ?? ((url, init) => fetch(url, init));
     const limit = Math.max(1, Math.min(10000, this.opts.pageSize ?? 5000));
     const url = `${this.base}/v1/events?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
@@ -220,6 +224,32 @@ export class SyncEngine {
       const wait = Math.max(backoffMs(attempt + 1, this.retry, this.opts.random), Math.min(failure.retryAfterMs ?? 0, this.retry.maxMs));
       await sleep(wait, this.ctrl.signal);
     }
+  }
+}
+
+/** Pages below this size are parsed inline: a worker round trip is not worth it (follow-mode polls). */
+const INLINE_PAGE_BYTES = 256 * 1024;
+
+/** Starts the parse workers on the first large page; falls back to inline parsing if they cannot start. */
+class LazyPool {
+  private pool: PreparePool | null = null;
+  private readonly workers: number;
+  constructor(workers: number) {
+    this.workers = workers;
+  }
+  page(body: string, cursor: string): Promise<PageResult> {
+    if (this.workers > 0 && !this.pool && body.length >= INLINE_PAGE_BYTES) {
+      try {
+        this.pool = createPreparePool({ workers: this.workers });
+      } catch {
+        this.pool = createPreparePool({ workers: 0 });
+      }
+    }
+    if (this.pool && body.length >= INLINE_PAGE_BYTES) return this.pool.page(body, cursor);
+    return Promise.resolve(preparePage(body, cursor));
+  }
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 }
 
