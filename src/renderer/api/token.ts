@@ -23,6 +23,13 @@ export function tokenFromHash(hash: string): string | null {
   return null;
 }
 
+/** The fragment with its token parameter removed ("#/live&token=x" -> "#/live", "#token=x" -> ""). */
+export function hashWithoutToken(hash: string): string {
+  const h = hash.replace(/^#/, '');
+  const route = h.split('&').filter((part) => part.replace(/^\//, '').split('=')[0] !== 'token').join('&');
+  return route ? '#' + route : '';
+}
+
 /** Read the token (fragment first, then sessionStorage), store it, and clean the URL. */
 export function takeToken(env: TokenEnv): string | null {
   const fromHash = tokenFromHash(env.location.hash);
@@ -32,7 +39,7 @@ export function takeToken(env: TokenEnv): string | null {
     } catch {
       /* storage may be disabled */
     }
-    env.history?.replaceState(null, '', env.location.pathname + env.location.search);
+    env.history?.replaceState(null, '', env.location.pathname + env.location.search + hashWithoutToken(env.location.hash));
     return fromHash;
   }
   try {

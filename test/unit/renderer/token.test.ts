@@ -29,6 +29,11 @@ describe('web token', () => {
     expect(e.store.get(TOKEN_KEY)).toBe('T1');
     expect(e.replaced).toEqual(['/']);
   });
+  it('keeps the route when the token rides along with it', () => {
+    const e = env('#/live&token=T2');
+    expect(takeToken(e.env)).toBe('T2');
+    expect(e.replaced).toEqual(['/#/live']);
+  });
   it('falls back to sessionStorage after a reload', () => {
     const e = env('#/live', 'T0');
     expect(takeToken(e.env)).toBe('T0');
