@@ -94,6 +94,7 @@ app.whenReady().then(async () => {
     secrets: new SafeStorageSecretStore(workspaceFiles(workspaceDir).secrets),
     notifier: { notify: (n) => new Notification({ title: n.title, body: n.body }).show() },
     workerUrl: join(__dirname, 'worker.js'),
+    parseWorkerUrl: join(__dirname, 'ingest-worker.js'),
     demoLauncher: { command: process.execPath, args: [join(__dirname, 'platform.js')], env: { ELECTRON_RUN_AS_NODE: '1' } },
     background: true,
     version: app.getVersion(),

@@ -21,7 +21,7 @@ export interface PoolOptions {
   /** worker threads (default 1; 0 = inline) */
   workers?: number;
   /** the worker script (default ./worker.ts beside this file) */
-  workerUrl?: URL;
+  workerUrl?: URL | string;
 }
 
 interface Slot { worker: Worker; busy: number }

@@ -32,6 +32,8 @@ export interface ServicesOptions {
   clock?: Clock;
   /** worker entry (Electron passes its bundled file); defaults to the TS source under Node */
   workerUrl?: URL | string;
+  /** sync page-parse worker entry (Electron passes its bundled file) */
+  parseWorkerUrl?: URL | string;
   /** start the 30 s live recompute loop and resume demo/sync on start (apps); off for the CLI and unit tests */
   background?: boolean;
   /** how to launch the demo platform process (Electron runs its bundled copy with ELECTRON_RUN_AS_NODE) */
@@ -76,6 +78,7 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
       return p && key && demo.running()?.url === p.url ? { ...p, sourceKey: key } : p;
     },
     pollSeconds: () => settings.get().pollSeconds,
+    parseWorkerUrl: o.parseWorkerUrl,
     onStatus: (s) => push.emit('sync.progress', s),
     onPage: () => {
       liveDirty = true;

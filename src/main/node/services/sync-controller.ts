@@ -28,6 +28,7 @@ export class SyncController {
   private readonly pollSeconds: () => number;
   private readonly onStatus: (s: SyncStatus) => void;
   private readonly onPage: () => void;
+  private readonly parseWorkerUrl: URL | string | undefined;
 
   constructor(opts: {
     db: Database;
@@ -36,12 +37,15 @@ export class SyncController {
     onStatus: (s: SyncStatus) => void;
     /** called after each committed page with new events */
     onPage: () => void;
+    /** page-parse worker entry for bundled builds */
+    parseWorkerUrl?: URL | string;
   }) {
     this.db = opts.db;
     this.target = opts.target;
     this.pollSeconds = opts.pollSeconds;
     this.onStatus = opts.onStatus;
     this.onPage = opts.onPage;
+    this.parseWorkerUrl = opts.parseWorkerUrl;
     const r = this.db.prepare<[], { t: number | null }>('SELECT max(last_synced_at) AS t FROM sync_state').get();
     this.status = idleStatus(r?.t ?? null);
   }
@@ -66,6 +70,7 @@ export class SyncController {
       platformUrl: t.url,
       token: t.token,
       sourceKey: t.sourceKey,
+      parseWorkerUrl: this.parseWorkerUrl,
       onProgress: (s: SyncStatus) => this.update(s, false),
     });
     this.engine = engine;

@@ -41,6 +41,8 @@ export interface SyncOptions {
   maxPages?: number;
   /** random source for backoff jitter (tests) */
   random?: () => number;
+  /** the page-parse worker entry (Electron passes its bundled file); default: the TS source under Node */
+  parseWorkerUrl?: URL | string;
   /** the key of this feed in `sync_state` (default: the platform URL); the demo platform's URL changes per launch, its feed does not */
   sourceKey?: string;
 }
@@ -138,7 +140,7 @@ export class SyncEngine {
     this.storedBefore = s.cursor === null ? 0 : (this.opts.db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0);
     this.emit();
     if (this.cancelRequested) return this.finish('cancelled');
-    const pool = new LazyPool(this.opts.workers ?? 1);
+    const pool = new LazyPool(this.opts.workers ?? 1, this.opts.parseWorkerUrl);
     let next: Promise<FetchedPage> | null = null;
     try {
       let pages = 0;
@@ -234,13 +236,15 @@ const INLINE_PAGE_BYTES = 256 * 1024;
 class LazyPool {
   private pool: PreparePool | null = null;
   private readonly workers: number;
-  constructor(workers: number) {
+  private readonly workerUrl: URL | string | undefined;
+  constructor(workers: number, workerUrl?: URL | string) {
     this.workers = workers;
+    this.workerUrl = workerUrl;
   }
   page(body: string, cursor: string): Promise<PageResult> {
     if (this.workers > 0 && !this.pool && body.length >= INLINE_PAGE_BYTES) {
       try {
-        this.pool = createPreparePool({ workers: this.workers });
+        this.pool = createPreparePool({ workers: this.workers, workerUrl: this.workerUrl });
       } catch {
         this.pool = createPreparePool({ workers: 0 });
       }
