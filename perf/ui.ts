@@ -33,7 +33,7 @@ export async function liveBench(argv: string[]): Promise<void> {
   const file = join(dir, 'events.ndjson');
   // N events spread over the last 30 days, ending now: today holds ~1/30 of them.
   const t0 = Date.now();
-  await writeNdjson(file, n, { seed: 11, start: Date.now() - 30 * DAY, spacingMs: (30 * DAY) / n, sessions: true });
+  await writeNdjson(file, n, { seed: 11, start: Date.now() - 30 * DAY, spacingMs: (30 * DAY) / n });
   const { db, close } = openDatabase(join(dir, 'marketlens.sqlite'));
   const imported = await importFile(db, file);
   close();
