@@ -23,7 +23,7 @@ const DAY = 86_400_000;
 
 const LONGTASK_OBSERVER = `
   window.__longTasks = [];
-  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true });
 `;
 
 export async function liveBench(argv: string[]): Promise<void> {
@@ -74,6 +74,7 @@ export async function syncBench(argv: string[]): Promise<void> {
     await page.addInitScript(LONGTASK_OBSERVER);
     await page.goto(app.launchUrl);
     const t0 = Date.now();
+    const clickedAt = await page.evaluate(() => performance.now());
     await page.getByRole('button', { name: /demo workspace/i }).click();
     // Sample what the page shows: the progress counter must keep moving while the sync runs.
     const samples: { t: number; text: string }[] = [];
@@ -85,7 +86,9 @@ export async function syncBench(argv: string[]): Promise<void> {
       if (s.state !== 'running' && s.fetched > 0) final = s;
       await new Promise((r) => setTimeout(r, 500));
     }
-    const longTasks = (await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks)) ?? [];
+    const all = (await page.evaluate(() => (window as unknown as { __longTasks: [number, number][] }).__longTasks)) ?? [];
+    const longTasks = all.filter(([start]) => start >= clickedAt).map(([, d]) => d);
+    const loadTasks = all.filter(([start]) => start < clickedAt).map(([, d]) => d);
     const changes = samples.filter((s, i) => i > 0 && s.text !== samples[i - 1]!.text).length;
     let maxStall = 0, last = 0;
     samples.forEach((s, i) => {
@@ -97,8 +100,8 @@ export async function syncBench(argv: string[]): Promise<void> {
     const secs = (Date.now() - t0) / 1000;
     process.stdout.write(`demo sync (${values.days} days, ${values.users} users): ${final.inserted.toLocaleString()} events in ${secs.toFixed(1)} s (${final.eventsPerSec.toLocaleString()} ev/s)\n`);
     process.stdout.write(`progress counter changed ${changes} times in ${samples.length} samples; longest wait between changes ${maxStall} ms\n`);
-    process.stdout.write(`main-thread long tasks during the sync: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms (target: none over 100 ms is a freeze the user would notice)\n`);
-    process.stdout.write(JSON.stringify({ bench: 'sync', events: final.inserted, seconds: secs, progressChanges: changes, maxStallMs: maxStall, longTasks: longTasks.map(Math.round) }) + '\n');
+    process.stdout.write(`main-thread long tasks during the sync: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms; during page load before it: ${loadTasks.length}, longest ${Math.round(Math.max(0, ...loadTasks))} ms\n`);
+    process.stdout.write(JSON.stringify({ bench: 'sync', events: final.inserted, seconds: secs, progressChanges: changes, maxStallMs: maxStall, longTasks: longTasks.map(Math.round), loadLongTasks: loadTasks.map(Math.round) }) + '\n');
   } finally {
     await browser.close();
     await app.stop();
