@@ -66,6 +66,12 @@ export interface GeneratorOptions {
   /** mean spacing between events, ms (default 20) */
   spacingMs?: number;
   users?: number;
+  /**
+   * Sessions that walk the purchase funnel (landing -> product views -> cart -> checkout -> payment ->
+   * order, with device-dependent drop-off, logins, searches, errors, payment failures and a few late
+   * arrivals), interleaved in time, plus ~8% other events. Default false: the independent type mix.
+   */
+  sessions?: boolean;
 }
 
 export interface EventGenerator {
@@ -178,11 +184,151 @@ export function createEventGenerator(opts: GeneratorOptions = {}): EventGenerato
     return TYPE_MIX[0]![0];
   }
 
+  const walker = opts.sessions ? sessionWalker() : null;
+
+  /** Session mode (see GeneratorOptions.sessions): a heap of live sessions, each with a planned walk. */
+  function sessionWalker(): () => CloudEvent {
+    interface Walk { sid: string; user: string | null; device: string; source: string; category: string; plan: [EventType, number, boolean][]; i: number; next: number }
+    const ADD: Record<string, number> = { mobile: 0.24, desktop: 0.36, tablet: 0.3, 'app-ios': 0.42, 'app-android': 0.38 };
+    const heap: Walk[] = [];
+    const less = (a: Walk, b: Walk): boolean => a.next < b.next;
+    const pushH = (w: Walk): void => {
+      heap.push(w);
+      for (let i = heap.length - 1; i > 0;) {
+        const p = (i - 1) >> 1;
+        if (!less(heap[i]!, heap[p]!)) break;
+        [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+        i = p;
+      }
+    };
+    const popH = (): Walk => {
+      const top = heap[0]!;
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = last;
+        for (let i = 0; ;) {
+          const l = 2 * i + 1, r = l + 1;
+          let m = i;
+          if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+          if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+          if (m === i) break;
+          [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+          i = m;
+        }
+      }
+      return top;
+    };
+    const secs = (lo: number, hi: number): number => Math.round((lo + rand() * (hi - lo)) * 1000);
+    const chance = (p: number): boolean => rand() < p;
+    // [type, delay ms before it, logs the user in]
+    function plan(device: string, known: boolean): [EventType, number, boolean][] {
+      const p: [EventType, number, boolean][] = [['page.landing_viewed', 0, false]];
+      let logged = false;
+      if (known && chance(0.5)) { p.push(['user.logged_in', secs(3, 25), true]); logged = true; }
+      if (chance(0.28)) return p; // bounce
+      if (chance(0.4)) {
+        p.push(['search.query', secs(4, 30), false]);
+        if (chance(0.6)) p.push(['search.result_clicked', secs(3, 20), false]);
+      }
+      let views = 1;
+      while (views < 8 && chance(0.45)) views++;
+      for (let i = 0; i < views; i++) p.push(['product.viewed', secs(8, 90), false]);
+      if (!chance(ADD[device] ?? 0.3)) return p;
+      p.push(['product.added_to_cart', secs(5, 60), false]);
+      if (chance(0.15)) p.push(['product.added_to_cart', secs(5, 60), false]);
+      if (!chance(0.55)) return p;
+      if (!logged) {
+        if (!known || !chance(0.85)) {
+          p.push(['checkout.started', secs(5, 30), false], ['checkout.abandoned', secs(10, 120), false]);
+          return p;
+        }
+        p.push(['user.logged_in', secs(5, 40), true]);
+      }
+      p.push(['checkout.started', secs(5, 30), false]);
+      if (chance(0.2)) p.push(['experiment.exposure_recorded', secs(0, 2), false]);
+      if (chance(0.03)) {
+        p.push(['error.occurred', secs(2, 15), false]);
+        if (chance(0.5)) { p.push(['checkout.abandoned', secs(20, 180), false]); return p; }
+      }
+      if (!chance(0.75)) { p.push(['checkout.abandoned', secs(30, 400), false]); return p; }
+      for (let attempt = 0; attempt < 2; attempt++) {
+        p.push(['checkout.payment_initiated', secs(10, 60), false]);
+        if (chance(0.08)) {
+          p.push(['payment.failed', secs(3, 45), false]);
+          if (attempt === 0 && chance(0.5)) continue;
+          p.push(['checkout.abandoned', secs(20, 200), false]);
+          return p;
+        }
+        p.push(['order.placed', secs(2, 20), false], ['payment.captured', secs(0.3, 4), false]);
+        return p;
+      }
+      return p;
+    }
+    const OTHER_TYPES: readonly EventType[] = ['order.completed', 'order.completed', 'order.cancelled', 'payment.refunded', 'escrow.released', 'escrow.released', 'seller.penalty_applied', 'payout.disbursed', 'user.registered'];
+    const EVENTS_PER_SESSION = 4.2;
+    let nextStart = t;
+    const late: { at: number; ev: CloudEvent }[] = [];
+    const envelope = (type: EventType, time: number, data: Record<string, unknown>): CloudEvent => {
+      for (const k in data) if (data[k] === undefined) delete data[k];
+      return {
+        specversion: '1.0', id: uuid4(rand), type, source: sourceFor(type), time: new Date(time).toISOString(),
+        subject: type.startsWith('order.') || type.startsWith('payment.') ? String(data.order_id ?? '') || undefined : undefined,
+        datacontenttype: 'application/json', data,
+      };
+    };
+    return function next(): CloudEvent {
+      count++;
+      if (late.length > 0 && late[0]!.at <= count) return late.shift()!.ev;
+      while (heap.length === 0 || nextStart <= heap[0]!.next) {
+        const known = chance(0.7);
+        const device = pick(DEVICES);
+        pushH({ sid: session(), user: known ? user() : null, device, source: pick(TRAFFIC), category: pick(CATEGORIES), plan: plan(device, known), i: 0, next: nextStart });
+        nextStart += 1 + Math.round(-Math.log(1 - rand()) * spacing * EVENTS_PER_SESSION);
+      }
+      if (chance(0.08)) {
+        // an unrelated event (settlements, payouts, completions, ...) at the current time
+        const type = pick(OTHER_TYPES);
+        const data = payload(type);
+        delete data.session_id; // completions, refunds, ... arrive later, outside the storefront session
+        return envelope(type, Math.max(t, heap[0]!.next - 1), data);
+      }
+      const w = popH();
+      const [type, , login] = w.plan[w.i]!;
+      const time = w.next;
+      t = Math.max(t, time);
+      const data = payload(type);
+      if ('session_id' in data || 'device' in data) {
+        data.session_id = w.sid;
+        data.device = w.device;
+        data.traffic_source = w.source;
+        if (w.user && (login || w.plan.slice(0, w.i).some((x) => x[2]))) data.user_id = w.user;
+        else if (type !== 'order.placed' && type !== 'user.logged_in' && type !== 'payment.captured' && type !== 'experiment.exposure_recorded') delete data.user_id;
+        else data.user_id = w.user ?? data.user_id;
+      }
+      if (type === 'product.viewed' || type === 'product.added_to_cart') data.category = chance(0.7) ? w.category : pick(CATEGORIES);
+      w.i++;
+      if (w.i < w.plan.length) {
+        w.next = time + w.plan[w.i]![1];
+        pushH(w);
+      }
+      const ev = envelope(type, time, data);
+      if (chance(0.003)) {
+        // a late arrival: delivered 5..50 events later with its original time
+        late.push({ at: count + 5 + ((rand() * 45) | 0), ev });
+        late.sort((a, b) => a.at - b.at);
+        count--;
+        return next();
+      }
+      return ev;
+    };
+  }
+
   return {
     get count() {
       return count;
     },
     next(): CloudEvent {
+      if (walker) return walker();
       const type = pickType();
       t += 1 + ((rand() * spacing * 2) | 0);
       count++;

@@ -8,19 +8,33 @@
  *
  * The NDJSON input is generated once into perf/.data/ (untimed) and reused.
  *
- * Where the time goes (CPU per event, measured on the 2-core dev machine, 1M events):
- *   worker thread  ~9 us: JSON.parse ~2, validateEvent ~2-2.5 (contract, src/contract/events.ts),
- *                  flatten + JSON.stringify(data) + hash ~1.5, GC ~2, structured-clone out ~0.7
- *   main thread   ~11 us: better-sqlite3 parameter binding ~2.7 (N-API, ~150 ns per parameter, 18
- *                  per row), SQLite row + UNIQUE(id_hash) random B-tree insert + (type, time) index
- *                  ~4.5, projections ~0.5, COMMIT / WAL / checkpoint ~1.2, GC + clone-in ~1.5
- * Parsing overlaps writing, so throughput is bounded by the slower thread: ~70k events/s at 1M on a
- * quiet machine, ~50-58k/s at 10M (the random dedup index grows past the CPU caches). The 250k/s
- * target needs <= 8 us of CPU per event across both cores; measured ~20. Tried and rejected:
- * literal-SQL VALUES instead of binding (slower), JSON-packed rows unpacked by SQLite (json_each /
- * jsonb_each / ->>: slower), larger/smaller multi-row statements (flat), RETURNING (slower than
- * checking `changes`). Kept: multi-row INSERT OR IGNORE, 16 KiB pages, one (type, time) index,
- * big transactions (--tx-rows), Buffer#toString for UTF-8 decoding.
+ * Where the time goes (CPU per event on the shared 2-core dev machine, 1M events; absolute numbers
+ * swing ~2x with the other work on the machine, so compare against the DuckDB reference of the
+ * same run):
+ *   worker thread  ~8 us: JSON.parse ~3, JSON.stringify(data) ~0.7, validateEvent ~0.8 (compiled
+ *                  per type; was ~2.3), columnar packing (codes, text join) ~0.8, Latin-1 decode +
+ *                  per-line ASCII check ~0.3, GC ~1.5, structured clone out ~0.3 (typed arrays +
+ *                  two strings per batch instead of ~20 JS values per event)
+ *   main thread    ~7 us: better-sqlite3 parameter binding ~2.5 (N-API, 18 params; 9 of them now
+ *                  integer codes), SQLite row + (type, time) index ~1.8, projections ~0.5-1,
+ *                  COMMIT / WAL / checkpoint ~1, malloc/copies ~1, dedup ~0.2 (in-memory index,
+ *                  no random B-tree: flat from 1M to 10M)
+ * Parsing overlaps writing, so throughput is bounded by the slower thread, and both threads share
+ * the 2 cores with everything else. Measured side by side with the previous version on a busy
+ * machine: 1M median ~115k events/s, 1.9x DuckDB's time (previous: ~74k/s, 2.9x); 10M 67k/s,
+ * 2.3x DuckDB (previous ~55k/s): the rate no longer drops from 1M to 10M (the old UNIQUE(id_hash)
+ * index dirtied most of its ~200 MiB per transaction). File ~17% smaller (integer codes).
+ * The 250k/s target needs <= 8 us of CPU per event across both cores; measured ~15. What is left
+ * is mostly fixed per-value cost: JSON.parse, and N-API binding (~140 ns per parameter).
+ * Tried and rejected: literal-SQL VALUES instead of binding (slower), JSON-packed rows unpacked by
+ * SQLite (json_each / jsonb_each / ->>: slower), larger/smaller multi-row statements (flat),
+ * RETURNING (slower than checking `changes`), slicing `data` out of the input text instead of
+ * JSON.stringify (a JS scan to prove where the value ends costs more), packing the integer codes
+ * into fewer parameters (unpacked in SQL: no measurable gain), one concatenated text per batch
+ * when it holds non-Latin-1 text (two-byte strings bind ~2x slower: ASCII and other lines are
+ * kept apart). Kept: multi-row INSERT, 16 KiB pages, one (type, time) index, big transactions
+ * (--tx-rows), dictionary codes for low-cardinality columns (migration 0004), the in-memory dedup
+ * index (src/main/node/ingest/dedup.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -13,6 +13,22 @@ const BENCHES: Record<string, Bench> = {
     describe: 'generated CloudEvents -> validate -> dedup -> SQLite (+ DuckDB reference)',
     run: async (argv) => (await import('./ingest.ts')).main(argv),
   },
+  recon: {
+    describe: 'daily reconciliation: 1M settlement rows vs 1M ledger rows (parse, match, write CSV) in a worker vs DuckDB',
+    run: async (argv) => (await import('./recon.ts')).main(argv),
+  },
+  funnel: {
+    describe: 'standard funnel by device: Marketlens worker (warm, cold + snapshot, cold rebuild) vs DuckDB',
+    run: async (argv) => (await import('./funnel.ts')).main(argv),
+  },
+  live: {
+    describe: 'Live page first paint in Chromium on a workspace of --events N (default 1M)',
+    run: async (argv) => (await import('./ui.ts')).liveBench(argv),
+  },
+  sync: {
+    describe: 'full sync of the default demo workspace in web mode: progress updates and long tasks in Chromium',
+    run: async (argv) => (await import('./ui.ts')).syncBench(argv),
+  },
 };
 const DEFAULT = 'ingest';
 

@@ -5,7 +5,7 @@
  *
  * Pure TypeScript (no I/O): used by the sync engine, file import, the demo platform and tests.
  */
-import { isKnownCurrency, parseMinor, MoneyError } from '../analytics/money.ts';
+import { isKnownCurrency, parseMinor, MoneyError, CURRENCY_EXPONENT } from '../analytics/money.ts';
 import { parseRfc3339 } from '../analytics/calendar.ts';
 
 /** A money value on the wire: a decimal string in major units plus an ISO 4217 code. */
@@ -151,55 +151,210 @@ export function readMoney(v: unknown, field: string): { minor: number; currency:
   }
 }
 
-function checkFields(obj: unknown, spec: FieldSpec, path: string, currencies: Set<string>): void {
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Invalid(path, 'expected an object');
-  const o = obj as Record<string, unknown>;
+// ---------------------------------------------------------------------------------------------
+// The validator is compiled once from EVENT_TYPES: one check list per type, with the field paths
+// precomputed, no per-event allocation on the success path (no Set, no path strings, no result
+// objects per money value) and fast paths for the common wire forms of time and money. It checks
+// fields in spec order and reports exactly what a straightforward recursive walk of the spec
+// would: the first failing field, its path and the same reason text.
+
+const K_STRING = 0, K_INT = 1, K_NONNEG = 2, K_POS = 3, K_MONEY = 4, K_DECIMAL = 5, K_WEEK = 6, K_BPS = 7, K_ARRAY = 8, K_OBJECT = 9;
+
+interface CompiledField {
+  name: string;
+  /** path under the parent, e.g. "data.total"; for array elements built on error only */
+  path: string;
+  req: boolean;
+  kind: number;
+  /** K_ARRAY / K_OBJECT: the element or object fields */
+  sub: CompiledField[] | null;
+  min: number;
+}
+
+function compileSpec(spec: FieldSpec, path: string): CompiledField[] {
+  const out: CompiledField[] = [];
   for (const name in spec) {
     const [kind, need] = spec[name]!;
-    const v = o[name];
     const f = path ? `${path}.${name}` : name;
-    if (v === undefined || v === null) {
-      if (need === R) throw new Invalid(f, 'required field is missing');
-      continue;
+    let k: number;
+    let sub: CompiledField[] | null = null;
+    let min = 0;
+    if (typeof kind === 'string') {
+      k = { string: K_STRING, int: K_INT, nonneg_int: K_NONNEG, pos_int: K_POS, money: K_MONEY, decimal: K_DECIMAL, week: K_WEEK, bps: K_BPS }[kind];
+    } else if ('array' in kind) {
+      k = K_ARRAY;
+      sub = compileSpec(kind.array, '');
+      min = kind.min ?? 0;
+    } else {
+      k = K_OBJECT;
+      sub = compileSpec(kind.object, f);
     }
-    checkValue(v, kind, f, currencies);
+    out.push({ name, path: f, req: need === R, kind: k, sub, min });
+  }
+  return out;
+}
+
+/** Currencies seen in the event being validated (validation is synchronous, so one is enough). */
+let curFirst: string | null = null;
+let curAll: Set<string> | null = null;
+/** currency of the last money value read by moneyMinor */
+let moneyCurrency = '';
+
+function noteCurrency(c: string): void {
+  if (curFirst === null) curFirst = c;
+  else if (c !== curFirst) {
+    if (curAll === null) curAll = new Set([curFirst]);
+    curAll.add(c);
   }
 }
 
-function checkValue(v: unknown, kind: FieldKind, f: string, currencies: Set<string>): void {
-  switch (kind) {
-    case 'string':
-      if (typeof v !== 'string' || v.length === 0) throw new Invalid(f, 'expected a non-empty string');
-      if (v.length > MAX_STRING) throw new Invalid(f, `longer than ${MAX_STRING} characters`);
-      return;
-    case 'int':
-    case 'nonneg_int':
-    case 'pos_int':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Invalid(f, 'expected an integer');
-      if (kind === 'nonneg_int' && v < 0) throw new Invalid(f, 'must be >= 0');
-      if (kind === 'pos_int' && v < 1) throw new Invalid(f, 'must be >= 1');
-      return;
-    case 'bps':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > 10000) throw new Invalid(f, 'expected basis points 0..10000');
-      return;
-    case 'decimal':
-      if (typeof v !== 'string' || !DEC_RE.test(v)) throw new Invalid(f, 'expected a decimal string such as "0.10"');
-      return;
-    case 'week':
-      if (typeof v !== 'string' || !WEEK_RE.test(v)) throw new Invalid(f, 'expected an ISO week such as "2026-W47"');
-      return;
-    case 'money':
-      currencies.add(readMoney(v, f).currency);
-      return;
-    default:
-      if ('array' in kind) {
-        if (!Array.isArray(v)) throw new Invalid(f, 'expected an array');
-        if (kind.min && v.length < kind.min) throw new Invalid(f, `expected at least ${kind.min} element(s)`);
-        for (let i = 0; i < v.length; i++) checkFields(v[i], kind.array, `${f}[${i}]`, currencies);
-      } else {
-        checkFields(v, kind.object, f, currencies);
+/** Fast parseMinor for plain digit strings; anything else goes through parseMinor (same results). */
+function minorOf(amount: string, currency: string): number {
+  const n = amount.length;
+  if (n > 0 && n <= 15) {
+    let ok = true;
+    for (let i = 0; i < n; i++) {
+      const c = amount.charCodeAt(i);
+      if (c < 48 || c > 57) {
+        ok = false;
+        break;
       }
+    }
+    if (ok) {
+      const e = CURRENCY_EXP.get(currency);
+      if (e !== undefined) {
+        const v = e === 0 ? Number(amount) : Number(amount) * POW10[e]!;
+        if (Number.isSafeInteger(v)) return v;
+      }
+    }
   }
+  return parseMinor(amount, currency);
+}
+const CURRENCY_EXP = new Map<string, number>(Object.entries(CURRENCY_EXPONENT));
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000];
+
+/** readMoney without the result object: returns minor units, leaves the currency in moneyCurrency. */
+function moneyMinor(v: unknown, field: string): number {
+  if (typeof v !== 'object' || v === null) throw new Invalid(field, 'expected a money object {amount, currency}');
+  const amount = (v as Record<string, unknown>).amount;
+  const currency = (v as Record<string, unknown>).currency;
+  if (typeof currency !== 'string') throw new Invalid(field + '.currency', 'missing currency');
+  if (!isKnownCurrency(currency)) throw new Invalid(field + '.currency', `unknown currency "${currency}"`);
+  if (typeof amount !== 'string') throw new Invalid(field + '.amount', 'amount must be a decimal string in major units');
+  moneyCurrency = currency;
+  try {
+    return minorOf(amount, currency);
+  } catch (e) {
+    throw new Invalid(field + '.amount', (e as MoneyError).message);
+  }
+}
+
+/** Check `obj` against compiled fields; `base` prefixes the (relative) paths of array elements. */
+function checkObject(obj: unknown, fields: CompiledField[], path: string, base: string | null): void {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Invalid(path, 'expected an object');
+  const o = obj as Record<string, unknown>;
+  for (let i = 0; i < fields.length; i++) {
+    const fd = fields[i]!;
+    const v = o[fd.name];
+    if (v === undefined || v === null) {
+      if (fd.req) throw new Invalid(base === null ? fd.path : `${base}.${fd.path}`, 'required field is missing');
+      continue;
+    }
+    switch (fd.kind) {
+      case K_STRING:
+        if (typeof v !== 'string' || v.length === 0) throw new Invalid(fieldPath(fd, base), 'expected a non-empty string');
+        if (v.length > MAX_STRING) throw new Invalid(fieldPath(fd, base), `longer than ${MAX_STRING} characters`);
+        break;
+      case K_INT:
+      case K_NONNEG:
+      case K_POS:
+        if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Invalid(fieldPath(fd, base), 'expected an integer');
+        if (fd.kind === K_NONNEG && v < 0) throw new Invalid(fieldPath(fd, base), 'must be >= 0');
+        if (fd.kind === K_POS && v < 1) throw new Invalid(fieldPath(fd, base), 'must be >= 1');
+        break;
+      case K_BPS:
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > 10000) throw new Invalid(fieldPath(fd, base), 'expected basis points 0..10000');
+        break;
+      case K_DECIMAL:
+        if (typeof v !== 'string' || !DEC_RE.test(v)) throw new Invalid(fieldPath(fd, base), 'expected a decimal string such as "0.10"');
+        break;
+      case K_WEEK:
+        if (typeof v !== 'string' || !WEEK_RE.test(v)) throw new Invalid(fieldPath(fd, base), 'expected an ISO week such as "2026-W47"');
+        break;
+      case K_MONEY:
+        moneyMinor(v, fieldPath(fd, base));
+        noteCurrency(moneyCurrency);
+        break;
+      case K_ARRAY: {
+        const f = fieldPath(fd, base);
+        if (!Array.isArray(v)) throw new Invalid(f, 'expected an array');
+        if (fd.min && v.length < fd.min) throw new Invalid(f, `expected at least ${fd.min} element(s)`);
+        for (let k = 0; k < v.length; k++) {
+          const el = `${f}[${k}]`;
+          checkObject(v[k], fd.sub!, el, el);
+        }
+        break;
+      }
+      default:
+        checkObject(v, fd.sub!, fieldPath(fd, base), base);
+    }
+  }
+}
+
+function fieldPath(fd: CompiledField, base: string | null): string {
+  return base === null ? fd.path : `${base}.${fd.path}`;
+}
+
+/** Per type: its compiled payload fields and which fields feed the flattened columns. */
+interface CompiledType {
+  type: EventType;
+  fields: CompiledField[];
+  money: string | null;
+  moneyPath: string;
+  ref: string | null;
+}
+const COMPILED = new Map<string, CompiledType>();
+for (const t of Object.keys(EVENT_TYPES) as EventType[]) {
+  const money = PRIMARY_MONEY[t] ?? null;
+  COMPILED.set(t, {
+    type: t, fields: compileSpec(EVENT_TYPES[t].fields as FieldSpec, 'data'),
+    money, moneyPath: money ? 'data.' + money : '', ref: REF_FIELD[t] ?? null,
+  });
+}
+
+/** RFC 3339 time to epoch ms: a fast path for "YYYY-MM-DDTHH:MM:SS[.fff...]Z" in 2000..2099, else parseRfc3339. */
+function parseTime(s: string): number {
+  const n = s.length;
+  if (n >= 20 && n <= 30 && s.charCodeAt(n - 1) === 90 /* Z */ && s.charCodeAt(10) === 84 /* T */ &&
+      s.charCodeAt(0) === 50 && s.charCodeAt(1) === 48 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 &&
+      s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58) {
+    const y = 2000 + d2(s, 2), mo = d2(s, 5), d = d2(s, 8), h = d2(s, 11), mi = d2(s, 14), sec = d2(s, 17);
+    let ms = 0;
+    let ok = y >= 2000 && mo >= 0 && d >= 0 && h >= 0 && mi >= 0 && sec >= 0;
+    if (ok && n > 20) {
+      // ".d{1,9}" before the Z
+      ok = s.charCodeAt(19) === 46 && n >= 22;
+      for (let i = 20; ok && i < n - 1; i++) {
+        const c = s.charCodeAt(i) - 48;
+        if (c < 0 || c > 9) ok = false;
+        else if (i < 23) ms += c * (i === 20 ? 100 : i === 21 ? 10 : 1);
+      }
+    }
+    if (ok) {
+      if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return NaN;
+      if (d > daysIn(y, mo)) return NaN;
+      return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+    }
+  }
+  return parseRfc3339(s);
+}
+function d2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48, b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+function daysIn(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 function str(v: unknown): string | null {
@@ -219,43 +374,45 @@ export function validateEvent(input: unknown): ValidationResult {
   if (e.specversion !== '1.0') return fail('specversion', 'expected CloudEvents specversion "1.0"');
   if (id === null || id.length === 0 || id.length > 200) return fail('id', 'expected a non-empty string of at most 200 characters');
   if (type === null) return fail('type', 'missing event type');
-  if (!isEventType(type)) return fail('type', `unknown event type "${type}"`);
-  if (typeof e.source !== 'string' || e.source.length === 0) return fail('source', 'expected a non-empty string');
-  if (typeof e.time !== 'string') return fail('time', 'missing event time');
-  const time = parseRfc3339(e.time);
-  if (Number.isNaN(time)) return fail('time', `"${e.time}" is not an RFC 3339 timestamp with offset`);
-  if (time < MIN_TIME || time >= MAX_TIME) return fail('time', `"${e.time}" is outside 2000..2100`);
-  if (e.subject !== undefined && typeof e.subject !== 'string') return fail('subject', 'expected a string');
+  const ct = COMPILED.get(type);
+  if (ct === undefined) return fail('type', `unknown event type "${type}"`);
+  const source = e.source;
+  if (typeof source !== 'string' || source.length === 0) return fail('source', 'expected a non-empty string');
+  const timeText = e.time;
+  if (typeof timeText !== 'string') return fail('time', 'missing event time');
+  const time = parseTime(timeText);
+  if (Number.isNaN(time)) return fail('time', `"${timeText}" is not an RFC 3339 timestamp with offset`);
+  if (time < MIN_TIME || time >= MAX_TIME) return fail('time', `"${timeText}" is outside 2000..2100`);
+  const subject = e.subject;
+  if (subject !== undefined && typeof subject !== 'string') return fail('subject', 'expected a string');
   if (e.datacontenttype !== undefined && e.datacontenttype !== 'application/json') return fail('datacontenttype', 'only application/json is supported');
   const data = e.data as Record<string, unknown>;
-  const currencies = new Set<string>();
+  curFirst = null;
+  curAll = null;
   try {
-    checkFields(data, EVENT_TYPES[type].fields as FieldSpec, 'data', currencies);
+    checkObject(data, ct.fields, 'data', null);
   } catch (err) {
     if (err instanceof Invalid) return fail(err.field, err.reason);
     throw err;
   }
-  if (currencies.size > 1) return fail('data', `mixes currencies ${[...currencies].sort().join(', ')} in one event`);
-  const moneyField = PRIMARY_MONEY[type];
+  if (curAll !== null) return fail('data', `mixes currencies ${[...(curAll as Set<string>)].sort().join(', ')} in one event`);
   let amount: number | null = null;
   let currency: string | null = null;
-  if (moneyField && data[moneyField] != null) {
-    const m = readMoney(data[moneyField], 'data.' + moneyField);
-    amount = m.minor;
-    currency = m.currency;
+  if (ct.money !== null && data[ct.money] != null) {
+    amount = moneyMinor(data[ct.money], ct.moneyPath);
+    currency = moneyCurrency;
   }
-  const refField = REF_FIELD[type];
   let category = str(data.category);
   if (category === null && type === 'order.placed') category = str((data.items as { category?: unknown }[])[0]?.category);
   return {
     ok: true,
     event: {
-      id, type, source: e.source, time, subject: str(e.subject),
+      id, type: ct.type, source, time, subject: str(subject),
       sessionId: str(data.session_id), userId: str(data.user_id), device: str(data.device), trafficSource: str(data.traffic_source),
       category, amount, currency,
       code: str(data.failure_code) ?? str(data.error_code),
       experimentId: str(data.experiment_id), variant: str(data.variant),
-      ref: refField ? str(data[refField]) : null,
+      ref: ct.ref !== null ? str(data[ct.ref]) : null,
       data,
     },
   };

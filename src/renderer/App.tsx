@@ -29,12 +29,18 @@ import { QuarantinePage } from './pages/QuarantinePage.tsx';
 import { ImportPage } from './pages/ImportPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
+import { ReconciliationPage } from './pages/ReconciliationPage.tsx';
+import { ReconIcon } from './components/recon/ReconIcon.tsx';
+import { FunnelsPage } from './pages/FunnelsPage.tsx';
+import { FunnelIcon } from './components/icons.tsx';
 
 const DRAWER_WIDTH = 208;
 
 const NAV: { page: PageId; label: string; Icon: (p: SvgIconProps) => React.JSX.Element }[] = [
   { page: 'live', label: 'Live', Icon: LiveIcon },
   { page: 'sync', label: 'Sync', Icon: SyncIcon },
+  { page: 'funnels', label: 'Funnels', Icon: FunnelIcon },
+  { page: 'reconciliation', label: 'Reconciliation', Icon: ReconIcon },
   { page: 'alerts', label: 'Alerts', Icon: AlertsIcon },
   { page: 'quarantine', label: 'Quarantine', Icon: QuarantineIcon },
   { page: 'import', label: 'Import', Icon: ImportIcon },
@@ -147,6 +153,9 @@ function Page(props: { page: PageId; params: Record<string, string>; go: (p: Pag
     case 'import': return <ImportPage onOpenQuarantine={() => go('quarantine')} />;
     case 'settings': return <SettingsPage />;
     case 'setup': return <SetupPage onDone={() => go('live')} />;
+    case 'funnels': return <FunnelsPage />;
+    case 'reconciliation':
+      return <ReconciliationPage runId={params.run ? toInt(params.run, 0) || null : null} onRun={(id) => go('reconciliation', { run: id ?? undefined })} />;
   }
 }
 

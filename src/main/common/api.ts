@@ -8,6 +8,8 @@
  * - Pushes (server -> UI) are listed in `PushSpec`.
  */
 import { s, type Infer } from './schema.ts';
+import { funnelArgs, type FunnelResults, type FunnelProgress } from './api-funnels.ts';
+import { reconArgs, type ReconResults } from './api-reconciliation.ts';
 import type { Settings, AppInfo, SyncStatus, ImportResult, QuarantinePage, LiveSnapshot, AlertEntry, WorkspaceStats, DemoInfo } from './types.ts';
 
 const currency = s.string({ pattern: /^[A-Z]{3}$/ });
@@ -57,6 +59,8 @@ export const coreArgs = {
 /** Every method of the API: the foundation plus one slice per capability. */
 export const apiArgs = {
   ...coreArgs,
+  ...funnelArgs,
+  ...reconArgs,
 } as const;
 
 export type ApiMethod = keyof typeof apiArgs;
@@ -82,7 +86,7 @@ export interface CoreResults {
 }
 
 /** Result types of every method: the foundation plus each capability's slice (CoreResults & FunnelResults & ...). */
-export type ApiResults = CoreResults;
+export type ApiResults = CoreResults & FunnelResults & ReconResults;
 
 /** What a service implementation provides: one async function per method. */
 export type Handlers = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> };
@@ -97,9 +101,10 @@ export interface PushSpec {
   'sync.progress': SyncStatus;
   'live.update': LiveSnapshot;
   'alert.fired': AlertEntry;
+  'funnel.progress': FunnelProgress;
 }
 export type PushName = keyof PushSpec;
-export const PUSH_NAMES: readonly PushName[] = ['sync.progress', 'live.update', 'alert.fired'];
+export const PUSH_NAMES: readonly PushName[] = ['sync.progress', 'live.update', 'alert.fired', 'funnel.progress'];
 
 export const API_METHODS = Object.keys(apiArgs) as ApiMethod[];
 

@@ -16,6 +16,8 @@ function schemaText(db: ReturnType<typeof openDatabase>['db']): string {
 }
 
 describe('migrations', () => {
+  // Adding a migration changes the schema on purpose: review the diff, then refresh the snapshot with
+  // `npx vitest run test/unit/store/schema.test.ts -u` and commit it with the migration.
   it('migrates an empty database file and matches the committed schema snapshot', async () => {
     const file = path.join(tempDir(), 'ws.db');
     const o = openDatabase(file);

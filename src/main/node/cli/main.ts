@@ -1,6 +1,6 @@
 /**
  * `marketlens` CLI: the same services as the app, for headless and cron use.
- * Exit codes: 0 success, 1 failure, 2 usage error, 3 sync cancelled. `--json` prints the same
+ * Exit codes: 0 success, 1 failure, 2 usage error, 3 sync cancelled, 4 reconciliation alert. `--json` prints the same
  * object the UI renders.
  */
 import { createServices, type Services } from '../services/index.ts';
@@ -12,6 +12,8 @@ import { parseFlags, UsageError, type Parsed } from './flags.ts';
 import { isDay } from '../../../analytics/calendar.ts';
 import type { SyncStatus } from '../../common/types.ts';
 import { renderGmv, renderQuarantine, progressLine } from './render.ts';
+import { funnelCmd, FUNNEL_USAGE } from './funnel.ts';
+import { reconCmd, RECON_USAGE } from './recon.ts';
 
 export const USAGE = `usage: marketlens <command> [options]
 
@@ -21,6 +23,8 @@ commands:
   gmv [--date YYYY-MM-DD] [--json]                  the Live GMV snapshot (today, or a past business day)
   quarantine list [--limit N] [--offset N] [--json] rows that failed validation, newest first
   settings get | settings set KEY VALUE             read or change workspace settings
+${FUNNEL_USAGE}
+${RECON_USAGE}
   demo-platform [--port N] [--seed N] [--days N] [--users N] [--live]
                                                     run the demo marketplace platform server
 
@@ -57,6 +61,10 @@ export async function run(argv: string[], io: Out = std): Promise<number> {
         return await quarantine(services, parsed, io);
       case 'settings':
         return await settingsCmd(services, parsed, io);
+      case 'funnel':
+        return await funnelCmd(services, parsed, io);
+      case 'recon':
+        return await reconCmd(services, parsed, io);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }

@@ -73,8 +73,12 @@ export function createCsvParser(onRecord: (r: CsvRecord) => void): CsvParser {
           inQuotes = false;
           afterQuote = true;
         } else {
-          if (c === 10) line++;
-          field += text[i];
+          // the run up to the next quote at once (counting the line breaks inside it)
+          let j = text.indexOf('"', i);
+          if (j === -1) j = n;
+          for (let k = i; k < j; k++) if (text.charCodeAt(k) === 10) line++;
+          field += text.slice(i, j);
+          i = j - 1;
         }
         continue;
       }
@@ -108,7 +112,15 @@ export function createCsvParser(onRecord: (r: CsvRecord) => void): CsvParser {
         fieldStarted = true;
       } else {
         fieldStarted = true;
-        field += text[i];
+        // the run of ordinary characters at once
+        let j = i + 1;
+        while (j < n) {
+          const d = text.charCodeAt(j);
+          if (d === 44 || d === 10 || d === 13 || d === 34) break;
+          j++;
+        }
+        field += text.slice(i, j);
+        i = j - 1;
       }
     }
     rawCarry += text.slice(recStart);

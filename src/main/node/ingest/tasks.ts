@@ -2,7 +2,9 @@
  * CPU-heavy preparation tasks, runnable inline or in a worker thread (see pool.ts / worker.ts).
  * All inputs and outputs are plain data.
  */
-import { emptyBatch, prepareInto, prepareItems, prepareParsed, type PreparedBatch, type RawItem } from './prepare.ts';
+import { isAscii } from 'node:buffer';
+import { idHash } from './hash.ts';
+import { emptyBatch, prepareInto, prepareItems, prepareParsed, sealBatch, type PreparedBatch, type RawItem } from './prepare.ts';
 
 /** A feed page as the platform returns it, parsed and prepared. */
 export type PageResult =
@@ -23,12 +25,14 @@ export type TaskResult = PreparedBatch | PageResult;
  * the first line of the file is ignored. Locations are "row <n>".
  */
 export function prepareLines(bytes: Uint8Array, firstRow: number): PreparedBatch {
-  // Buffer#toString (simdutf) is several times faster than TextDecoder on non-ASCII text
-  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  if (firstRow === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const out = emptyBatch();
+  // Decode as Latin-1 (a byte copy: ~5x cheaper than UTF-8 decoding, and V8 keeps it one-byte);
+  // char offsets are byte offsets then. Lines with any byte >= 0x80 are decoded again as UTF-8.
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buf.toString('latin1');
+  let start = firstRow === 1 && text.charCodeAt(0) === 0xef && text.charCodeAt(1) === 0xbb && text.charCodeAt(2) === 0xbf ? 3 : 0;
+  // ~400 bytes per event on the wire: start big enough that the columns rarely grow
+  const out = emptyBatch(Math.ceil(bytes.byteLength / 300));
   let row = firstRow;
-  let start = 0;
   const n = text.length;
   while (start < n) {
     let end = text.indexOf('\n', start);
@@ -36,13 +40,15 @@ export function prepareLines(bytes: Uint8Array, firstRow: number): PreparedBatch
     let stop = end;
     if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
     if (stop > start) {
-      const line = text.slice(start, stop);
-      if (line.trim() !== '') prepareInto(out, line, `row ${row}`);
+      // isAscii (simdutf) on a view of the line's bytes is ~5x cheaper than a regex over the text
+      const ascii = isAscii(new Uint8Array(buf.buffer, buf.byteOffset + start, stop - start));
+      const line = ascii ? text.slice(start, stop) : buf.toString('utf8', start, stop);
+      if (line.trim() !== '') prepareInto(out, line, `row ${row}`, idHash, undefined, ascii);
     }
     row++;
     start = end + 1;
   }
-  return out;
+  return sealBatch(out);
 }
 
 /** Location of an event inside a feed page. */
@@ -64,13 +70,13 @@ export function preparePage(body: string, cursor: string): PageResult {
   if (typeof p.next_cursor !== 'string') return { ok: false, error: 'malformed page: "next_cursor" must be a string' };
   if (typeof p.has_more !== 'boolean') return { ok: false, error: 'malformed page: "has_more" must be a boolean' };
   const total = typeof p.total_estimate === 'number' && Number.isFinite(p.total_estimate) ? p.total_estimate : null;
-  const out = emptyBatch();
   const events = p.events as unknown[];
+  const out = emptyBatch(events.length);
   for (let i = 0; i < events.length; i++) {
     // anything that is not an event object (null, numbers, strings) is quarantined by validation
     prepareParsed(out, events[i], pageLocation(cursor, i));
   }
-  return { ok: true, batch: out, nextCursor: p.next_cursor, hasMore: p.has_more, totalEstimate: total };
+  return { ok: true, batch: sealBatch(out), nextCursor: p.next_cursor, hasMore: p.has_more, totalEstimate: total };
 }
 
 export function runTask(t: Task): TaskResult {

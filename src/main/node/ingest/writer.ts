@@ -1,18 +1,20 @@
 /**
- * The store side of ingestion: writes prepared batches (see prepare.ts) into `events`, the typed
- * projections and `quarantine`. Callers wrap `write` in a transaction together with whatever must
- * commit atomically with it (the sync cursor).
+ * The store side of ingestion: writes prepared batches (see prepare.ts) into `event_log` (read
+ * through the `events` view), the typed projections and `quarantine`. Callers wrap `write` in a
+ * transaction together with whatever must commit atomically with it (the sync cursor).
  *
- * Dedup: `events.id_hash` is UNIQUE. The fast path inserts rows with distinct hashes using
- * multi-row `INSERT OR IGNORE` (cheaper than `RETURNING`: when `changes` equals the row count all
- * are new; otherwise each row's hash is looked up); a row that was not inserted hit an existing
- * hash and goes to the slow path, which walks the probe chain hash(id, 0), hash(id, 1), ... comparing
- * the stored `id`: the same id is a duplicate, a different id is a collision and the next attempt is
- * tried, a free slot is where the event is stored. Events are never deleted, so chains are stable.
+ * Dedup: every event has a slot `id_hash` = hash(id, attempt). The exact in-memory index of stored
+ * slots (dedup.ts, checked against the database at the start of each write) tells whether a slot is
+ * free; a taken slot is compared by stored `id` (looked up by seq): the same id is a duplicate, a
+ * different id is a collision and the next attempt's slot is tried, a free slot is where the event
+ * is stored. Events are never deleted, so chains are stable. Rows are then appended in input order
+ * with multi-row INSERTs (seq follows input order); low-cardinality columns are bound as integer
+ * codes into `event_strings`.
  */
 import type { Database, Statement } from '../db/sqlite.ts';
 import { cyrb53, idHash, type HashFn } from './hash.ts';
-import { EVENT_COLUMNS, NCOL, COL_HASH, COL_ID, COL_TIME, OP, type PreparedBatch, type BadItem } from './prepare.ts';
+import { dedupIndexFor } from './dedup.ts';
+import { NNUM, NCODE, NTEXT, COL_HASH, COL_TIME, COL_AMOUNT, OP, sealBatch, type PreparedBatch, type BadItem } from './prepare.ts';
 
 export interface WriteCounts {
   inserted: number;
@@ -40,8 +42,70 @@ export interface Writer {
 }
 
 const MAX_PROBES = 64;
-const COLS = EVENT_COLUMNS.join(', ');
-const ROW_PLACEHOLDERS = '(' + EVENT_COLUMNS.map(() => '?').join(', ') + ', @origin, @at)';
+/** event_log columns bound per row (s_origin and ingested_at are per statement) */
+const LOG_COLUMNS = [
+  'id_hash', 'id', 'type', 's_source', 'time', 'subject', 'session_id', 'user_id', 's_device', 's_traffic_source',
+  's_category', 'amount', 's_currency', 's_code', 's_experiment_id', 's_variant', 'ref', 'data',
+] as const;
+const NPARAM = LOG_COLUMNS.length;
+const ROW_PLACEHOLDERS = '(' + LOG_COLUMNS.map(() => '?').join(', ') + ', @origin, @at)';
+
+/**
+ * value -> code of `event_strings`, shared by the writers of a connection. Append-only, so cached
+ * codes stay valid unless the transaction that added them rolls back: `sync` (at the start of
+ * each write) checks the newest entry and reloads when it differs.
+ */
+class StringCodes {
+  private map = new Map<string, number>();
+  private maxCode = 0;
+  private maxValue: string | null = null;
+  private readonly q: { last: Statement<[], [number, string]>; all: Statement<[], [number, string]>; find: Statement<[string], number>; insert: Statement<[string]> };
+
+  constructor(db: Database) {
+    this.q = {
+      last: db.prepare<[], [number, string]>('SELECT code, value FROM event_strings ORDER BY code DESC LIMIT 1').raw(),
+      all: db.prepare<[], [number, string]>('SELECT code, value FROM event_strings').raw(),
+      find: db.prepare<[string], number>('SELECT code FROM event_strings WHERE value = ?').pluck(),
+      insert: db.prepare<[string]>('INSERT INTO event_strings (value) VALUES (?)'),
+    };
+  }
+
+  sync(): void {
+    const last = this.q.last.get();
+    if ((last?.[0] ?? 0) === this.maxCode && (last?.[1] ?? null) === this.maxValue) return;
+    this.map.clear();
+    this.maxCode = 0;
+    this.maxValue = null;
+    for (const [c, v] of this.q.all.iterate()) this.note(c, v);
+  }
+
+  code(v: string): number {
+    const c = this.map.get(v);
+    if (c !== undefined) return c;
+    let k = this.q.find.get(v);
+    if (k === undefined) k = Number(this.q.insert.run(v).lastInsertRowid);
+    this.note(k, v);
+    return k;
+  }
+
+  private note(c: number, v: string): void {
+    this.map.set(v, c);
+    if (c > this.maxCode) {
+      this.maxCode = c;
+      this.maxValue = v;
+    }
+  }
+}
+
+const stringCodes = new WeakMap<Database, StringCodes>();
+function stringCodesFor(db: Database): StringCodes {
+  let s = stringCodes.get(db);
+  if (!s) {
+    s = new StringCodes(db);
+    stringCodes.set(db, s);
+  }
+  return s;
+}
 
 /** Upsert where the row with the latest (time, event_id) wins. */
 function upsertLatest(table: string, key: string, cols: string[]): string {
@@ -126,28 +190,23 @@ const PROJECTION_SQL: Record<number, string> = {
   [OP.PAYOUT]: upsertLatest('payout_disbursements', 'disbursement_id', ['seller_id', 'week', 'amount', 'currency', 'transfer_ref', 'time', 'event_id']),
 };
 
-// Row states during a write.
-const NEW = 0;
-const INSERTED = 1;
-const DUPLICATE = 2;
-const SLOW = 3;
-
 export function createWriter(db: Database, opts: WriterOptions): Writer {
   const origin = opts.origin;
   const hash = opts.hash ?? idHash;
-  const chunkRows = Math.max(1, Math.min(opts.chunkRows ?? 64, Math.floor(30000 / NCOL)));
-  const inserts = new Map<number, Statement>();
-  const insertN = (n: number): Statement => {
-    let st = inserts.get(n);
-    if (!st) {
-      st = db.prepare(`INSERT OR IGNORE INTO events (${COLS}, origin, ingested_at) VALUES ${Array(n).fill(ROW_PLACEHOLDERS).join(', ')}`);
-      inserts.set(n, st);
+  const chunkRows = Math.max(1, Math.min(opts.chunkRows ?? 64, Math.floor(30000 / NPARAM)));
+  const dedup = dedupIndexFor(db);
+  const strings = stringCodesFor(db);
+  const inserts = new Map<number, { st: Statement; args: unknown[] }>();
+  const insertN = (n: number): { st: Statement; args: unknown[] } => {
+    let x = inserts.get(n);
+    if (!x) {
+      const st = db.prepare(`INSERT INTO event_log (${LOG_COLUMNS.join(', ')}, s_origin, ingested_at) VALUES ${Array(n).fill(ROW_PLACEHOLDERS).join(', ')}`);
+      x = { st, args: new Array(n * NPARAM).fill(null) };
+      inserts.set(n, x);
     }
-    return st;
+    return x;
   };
-  const selectIdByHash = db.prepare<[number], string>('SELECT id FROM events WHERE id_hash = ?').pluck();
-  const selectSeqIdByHash = db.prepare<[number], [number, string]>('SELECT seq, id FROM events WHERE id_hash = ?').raw();
-  const insertOne = db.prepare(`INSERT INTO events (${COLS}, origin, ingested_at) VALUES ${ROW_PLACEHOLDERS}`);
+  const selectIdBySeq = db.prepare<[number], string>('SELECT id FROM event_log WHERE seq = ?').pluck();
   const projections: Statement[] = [];
   for (const [op, sql] of Object.entries(PROJECTION_SQL)) projections[Number(op)] = db.prepare(sql);
   const quarantine = db.prepare(`INSERT OR IGNORE INTO quarantine (origin, location, event_id, event_type, field, reason, raw, raw_hash, quarantined_at)
@@ -155,23 +214,6 @@ export function createWriter(db: Database, opts: WriterOptions): Writer {
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   const rollback = db.prepare('ROLLBACK');
-
-  function resolveSlow(rows: PreparedBatch['rows'], i: number, named: { origin: string; at: number }): boolean {
-    const base = i * NCOL;
-    const id = rows[base + COL_ID] as string;
-    for (let attempt = 0; attempt < MAX_PROBES; attempt++) {
-      const h = attempt === 0 ? (rows[base + COL_HASH] as number) : hash(id, attempt);
-      const existing = selectIdByHash.get(h);
-      if (existing === undefined) {
-        const args = rows.slice(base, base + NCOL);
-        args[COL_HASH] = h;
-        insertOne.run(args, named);
-        return true;
-      }
-      if (existing === id) return false;
-    }
-    throw new Error(`event id ${JSON.stringify(id)}: no free dedup slot after ${MAX_PROBES} probes (hash function broken?)`);
-  }
 
   function writeQuarantine(bad: BadItem[], now: number): void {
     for (const b of bad) {
@@ -190,74 +232,119 @@ export function createWriter(db: Database, opts: WriterOptions): Writer {
         return out;
       } catch (e) {
         if (db.inTransaction) rollback.run();
+        dedup.invalidate();
         throw e;
       }
     },
     write(batch: PreparedBatch, now = Date.now()): WriteCounts {
-      const { rows, count } = batch;
-      const named = { origin, at: now };
-      const state = new Uint8Array(count);
-      // 1. in-batch dedup on the hash; a same-hash different-id pair is a collision: slow path
-      const seen = new Map<number, string>();
-      const fast: number[] = [];
+      sealBatch(batch);
+      const { count, rows, codes, lens, inWide } = batch;
+      dedup.sync();
+      strings.sync();
+      const index = dedup.index;
+      const firstSeq = dedup.maxSeq + 1;
+      // 1. dedup, in input order: each event takes the first free slot of its probe chain
+      const slot = new Float64Array(count).fill(-1); // the slot (id_hash) of each new event, -1 = duplicate
+      const textAt = new Int32Array(count); // where each event's text values start in `text` / `wide`
+      const newIds: string[] = [];
+      let off = 0;
+      let offWide = 0;
       for (let i = 0; i < count; i++) {
-        const h = rows[i * NCOL + COL_HASH] as number;
-        const id = rows[i * NCOL + COL_ID] as string;
-        const prev = seen.get(h);
-        if (prev === undefined) {
-          seen.set(h, id);
-          fast.push(i);
-        } else state[i] = prev === id ? DUPLICATE : SLOW;
-      }
-      // 2. fast path: multi-row INSERT OR IGNORE; rows not inserted hit an existing hash
-      for (let j = 0; j < fast.length; j += chunkRows) {
-        const n = Math.min(chunkRows, fast.length - j);
-        const first = fast[j]!;
-        let args: PreparedBatch['rows'];
-        if (fast[j + n - 1]! - first === n - 1) args = rows.slice(first * NCOL, (first + n) * NCOL);
-        else {
-          args = new Array(n * NCOL);
-          for (let k = 0; k < n; k++) {
-            const src = fast[j + k]! * NCOL;
-            for (let c = 0; c < NCOL; c++) args[k * NCOL + c] = rows[src + c]!;
-          }
+        const w = inWide[i] === 1;
+        let o = w ? offWide : off;
+        textAt[i] = o;
+        const id = (w ? batch.wide : batch.text).slice(o, o + lens[i * NTEXT]!);
+        for (let c = 0; c < NTEXT; c++) {
+          const l = lens[i * NTEXT + c]!;
+          if (l > 0) o += l;
         }
-        const res = insertN(n).run(args, named);
-        if (res.changes === n) {
-          for (let k = 0; k < n; k++) state[fast[j + k]!] = INSERTED;
-        } else if (res.changes === 0) {
-          for (let k = 0; k < n; k++) state[fast[j + k]!] = SLOW;
-        } else {
-          // some rows hit an existing hash: the ones this statement inserted got the consecutive
-          // seqs ending at lastInsertRowid (hashes are distinct within the fast path)
-          const firstNew = Number(res.lastInsertRowid) - res.changes + 1;
-          for (let k = 0; k < n; k++) {
-            const i = fast[j + k]!;
-            const hit = selectSeqIdByHash.get(rows[i * NCOL + COL_HASH] as number);
-            state[i] = hit !== undefined && hit[0] >= firstNew && hit[1] === rows[i * NCOL + COL_ID] ? INSERTED : SLOW;
+        if (w) offWide = o;
+        else off = o;
+        let h = rows[i * NNUM + COL_HASH]!;
+        for (let attempt = 0; ; ) {
+          const seq = index.get(h);
+          if (seq < 0) {
+            const s = firstSeq + newIds.length;
+            dedup.inserted(s, h);
+            newIds.push(id);
+            slot[i] = h;
+            break;
           }
+          const stored = seq >= firstSeq ? newIds[seq - firstSeq] : selectIdBySeq.get(seq);
+          if (stored === id) break; // duplicate
+          if (++attempt >= MAX_PROBES) {
+            throw new Error(`event id ${JSON.stringify(id)}: no free dedup slot after ${MAX_PROBES} probes (hash function broken?)`);
+          }
+          h = hash(id, attempt);
         }
       }
-      // 3. slow path: duplicates of stored events and hash collisions, in input order
+      // 2. append the new events in input order, `chunkRows` per statement
+      const origCode = strings.code(origin);
+      const named = { origin: origCode, at: now };
+      const codeOf = new Int32Array(batch.strings.length).fill(-1);
+      const sc = (k: number): number | null => {
+        if (k < 0) return null;
+        let c = codeOf[k]!;
+        if (c < 0) c = codeOf[k] = strings.code(batch.strings[k]!);
+        return c;
+      };
       let inserted = 0;
-      let duplicates = 0;
       let maxTime: number | null = null;
-      for (let i = 0; i < count; i++) {
-        let st = state[i]!;
-        if (st === SLOW) st = state[i] = resolveSlow(rows, i, named) ? INSERTED : DUPLICATE;
-        if (st === INSERTED) {
-          inserted++;
-          const t = rows[i * NCOL + COL_TIME] as number;
-          if (maxTime === null || t > maxTime) maxTime = t;
-        } else if (st === DUPLICATE || st === NEW) duplicates++;
+      let next = 0;
+      let expectSeq = firstSeq - 1;
+      while (inserted < newIds.length) {
+        const n = Math.min(chunkRows, newIds.length - inserted);
+        const { st, args } = insertN(n);
+        let a = 0;
+        for (let k = 0; k < n; k++) {
+          while (slot[next] === -1) next++;
+          const i = next++;
+          const r = i * NNUM;
+          const cd = i * NCODE;
+          const ln = i * NTEXT;
+          const text = inWide[i] === 1 ? batch.wide : batch.text;
+          let o = textAt[i]! + lens[ln]!;
+          const time = rows[r + COL_TIME]!;
+          if (maxTime === null || time > maxTime) maxTime = time;
+          const amount = rows[r + COL_AMOUNT]!;
+          args[a++] = slot[i];
+          args[a++] = newIds[inserted + k];
+          args[a++] = batch.strings[codes[cd]!];
+          args[a++] = sc(codes[cd + 1]!);
+          args[a++] = time;
+          let l = lens[ln + 1]!;
+          args[a++] = l < 0 ? null : text.slice(o, (o += l));
+          l = lens[ln + 2]!;
+          args[a++] = l < 0 ? null : text.slice(o, (o += l));
+          l = lens[ln + 3]!;
+          args[a++] = l < 0 ? null : text.slice(o, (o += l));
+          args[a++] = sc(codes[cd + 2]!);
+          args[a++] = sc(codes[cd + 3]!);
+          args[a++] = sc(codes[cd + 4]!);
+          args[a++] = Number.isNaN(amount) ? null : amount;
+          args[a++] = sc(codes[cd + 5]!);
+          args[a++] = sc(codes[cd + 6]!);
+          args[a++] = sc(codes[cd + 7]!);
+          args[a++] = sc(codes[cd + 8]!);
+          l = lens[ln + 4]!;
+          args[a++] = l < 0 ? null : text.slice(o, (o += l));
+          l = lens[ln + 5]!;
+          args[a++] = text.slice(o, o + l);
+        }
+        const res = st.run(args, named);
+        expectSeq += n;
+        if (res.changes !== n || Number(res.lastInsertRowid) !== expectSeq) {
+          throw new Error(`event_log append out of step (expected seq ${expectSeq}, got ${String(res.lastInsertRowid)}): concurrent writer?`);
+        }
+        inserted += n;
       }
-      // 4. projections of the events that are new
+      // 3. projections of the events that are new
       for (const [row, op, params] of batch.proj) {
-        if (state[row] === INSERTED) projections[op]!.run(params);
+        if (slot[row] !== -1) projections[op]!.run(params);
       }
-      // 5. quarantine
+      // 4. quarantine
       writeQuarantine(batch.bad, now);
-      return { inserted, duplicates, quarantined: batch.bad.length, maxTime };
+      return { inserted, duplicates: count - inserted, quarantined: batch.bad.length, maxTime };
     },
   };
 }

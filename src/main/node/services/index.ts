@@ -20,6 +20,8 @@ import { SyncController } from './sync-controller.ts';
 import { DemoController, type PlatformLauncher } from './demo.ts';
 import { audit } from './audit.ts';
 import type { ServiceContext } from './context.ts';
+import { createFunnelHandlers } from './funnels.ts';
+import { createReconciliationHandlers } from './reconciliation.ts';
 import type { LiveSnapshot } from '../../../analytics/live.ts';
 
 export const TOKEN_SECRET = 'platform-token';
@@ -144,6 +146,8 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
   void ctx; // capability slices: ...create<Domain>Handlers(ctx)
 
   const handlers: Handlers = {
+    ...createFunnelHandlers(ctx, { background: o.background }),
+    ...createReconciliationHandlers(ctx, { background: o.background }),
     async 'app.info'() {
       const s = settings.get();
       const events = (db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM events LIMIT 1)').get() as { n: number }).n;

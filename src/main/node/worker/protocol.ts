@@ -9,6 +9,8 @@
  */
 import type { LiveSnapshot } from '../../../analytics/live.ts';
 import type { WorkspaceStats } from '../../common/types.ts';
+import type { FunnelWorkerMethods } from './funnel-methods.ts';
+import type { ReconWorkerMethods } from './recon-methods.ts';
 
 export interface LiveQuery {
   now: number;
@@ -22,7 +24,7 @@ export interface LiveQuery {
   day?: string;
 }
 
-export interface WorkerMethods {
+export interface WorkerMethods extends FunnelWorkerMethods, ReconWorkerMethods {
   'live.snapshot': { params: LiveQuery; result: LiveSnapshot };
   'workspace.stats': { params: Record<string, never>; result: WorkspaceStats };
   /** scans every event row once (used by tests and the bench to prove cancellation/progress and UI responsiveness) */

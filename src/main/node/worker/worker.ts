@@ -8,6 +8,8 @@ import { computeLive, liveDay, liveWindowStart, type AmountRow } from '../../../
 import type { HostMessage, WorkerInit, WorkerMessage, WorkerMethods, LiveQuery } from './protocol.ts';
 import { CancelledError } from './protocol.ts';
 import { statSync } from 'node:fs';
+import { createFunnelMethods } from './funnel-methods.ts';
+import { createReconMethods } from './recon-methods.ts';
 
 const init = workerData as WorkerInit;
 const flags = new Int32Array(init.cancelFlags);
@@ -23,6 +25,8 @@ const q = {
 };
 
 const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M]['params'], ctx: Ctx) => WorkerMethods[M]['result'] } = {
+  ...createFunnelMethods(db, init.dbFile),
+  ...createReconMethods(db),
   'live.snapshot'(p: LiveQuery) {
     const from = liveWindowStart(p);
     const { now } = liveDay(p);

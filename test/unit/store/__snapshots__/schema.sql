@@ -7,8 +7,11 @@ CREATE INDEX customers_registered_at ON customers (registered_at);
 -- index escrow_releases_seller_time on escrow_releases
 CREATE INDEX escrow_releases_seller_time ON escrow_releases (seller_id, time);
 
--- index events_type_time on events
-CREATE INDEX events_type_time ON events (type, time);
+-- index event_log_type_time on event_log
+CREATE INDEX event_log_type_time ON event_log (type, time);
+
+-- index funnel_reports_funnel_period on funnel_reports
+CREATE INDEX funnel_reports_funnel_period ON funnel_reports (funnel_id, period_end);
 
 -- index orders_completed_at on orders
 CREATE INDEX orders_completed_at ON orders (completed_at);
@@ -27,6 +30,21 @@ CREATE INDEX payout_disbursements_seller_week ON payout_disbursements (seller_id
 
 -- index quarantine_dedup on quarantine
 CREATE UNIQUE INDEX quarantine_dedup ON quarantine (origin, location, raw_hash);
+
+-- index recon_items_key on recon_items
+CREATE INDEX recon_items_key ON recon_items (record_key, run_id);
+
+-- index recon_items_review on recon_items
+CREATE INDEX recon_items_review ON recon_items (run_id, review, status);
+
+-- index recon_resolutions_key on recon_resolutions
+CREATE INDEX recon_resolutions_key ON recon_resolutions (record_key, id);
+
+-- index recon_run_inputs_lookup on recon_run_inputs
+CREATE INDEX recon_run_inputs_lookup ON recon_run_inputs (kind, gateway, business_date);
+
+-- index recon_runs_date on recon_runs
+CREATE INDEX recon_runs_date ON recon_runs (business_date, id);
 
 -- index refunds_time on refunds
 CREATE INDEX refunds_time ON refunds (time);
@@ -85,29 +103,60 @@ CREATE TABLE escrow_releases (
   event_id            TEXT NOT NULL
 ) STRICT;
 
--- table events on events
-CREATE TABLE events (
-  seq            INTEGER PRIMARY KEY,
-  id_hash        INTEGER NOT NULL UNIQUE,
-  id             TEXT NOT NULL,
-  type           TEXT NOT NULL,
-  source         TEXT NOT NULL,
-  time           INTEGER NOT NULL,
-  subject        TEXT,
-  session_id     TEXT,
-  user_id        TEXT,
-  device         TEXT,
-  traffic_source TEXT,
-  category       TEXT,
-  amount         INTEGER,
-  currency       TEXT,
-  code           TEXT,
-  experiment_id  TEXT,
-  variant        TEXT,
-  ref            TEXT,
-  data           TEXT NOT NULL,
-  origin         TEXT,
-  ingested_at    INTEGER
+-- table event_log on event_log
+CREATE TABLE event_log (
+  seq              INTEGER PRIMARY KEY,
+  id_hash          INTEGER NOT NULL,
+  id               TEXT NOT NULL,
+  type             TEXT NOT NULL,
+  s_source         INTEGER NOT NULL,
+  time             INTEGER NOT NULL,
+  subject          TEXT,
+  session_id       TEXT,
+  user_id          TEXT,
+  s_device         INTEGER,
+  s_traffic_source INTEGER,
+  s_category       INTEGER,
+  amount           INTEGER,
+  s_currency       INTEGER,
+  s_code           INTEGER,
+  s_experiment_id  INTEGER,
+  s_variant        INTEGER,
+  ref              TEXT,
+  data             TEXT NOT NULL,
+  s_origin         INTEGER,
+  ingested_at      INTEGER
+) STRICT;
+
+-- table event_strings on event_strings
+CREATE TABLE event_strings (
+  code  INTEGER PRIMARY KEY,
+  value TEXT NOT NULL UNIQUE
+) STRICT;
+
+-- table funnel_reports on funnel_reports
+CREATE TABLE funnel_reports (
+  id             INTEGER PRIMARY KEY,
+  funnel_id      TEXT NOT NULL,
+  funnel_name    TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  period_start   INTEGER NOT NULL,
+  period_end     INTEGER NOT NULL,
+  params         TEXT NOT NULL CHECK (json_valid(params)),
+  watermark_seq  INTEGER NOT NULL,
+  watermark_time INTEGER,
+  input_hash     TEXT NOT NULL UNIQUE,
+  report         TEXT NOT NULL CHECK (json_valid(report))
+) STRICT;
+
+-- table funnels on funnels
+CREATE TABLE funnels (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  definition TEXT NOT NULL CHECK (json_valid(definition)),
+  scheduled  INTEGER NOT NULL DEFAULT 0 CHECK (scheduled IN (0, 1)),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
 ) STRICT;
 
 -- table order_items on order_items
@@ -214,6 +263,109 @@ CREATE TABLE quarantine (
   quarantined_at INTEGER NOT NULL
 ) STRICT;
 
+-- table recon_blobs on recon_blobs
+CREATE TABLE recon_blobs (
+  sha256    TEXT PRIMARY KEY,
+  bytes     INTEGER NOT NULL,
+  content   BLOB NOT NULL,
+  stored_at INTEGER NOT NULL
+) STRICT;
+
+-- table recon_items on recon_items
+CREATE TABLE recon_items (
+  run_id          INTEGER NOT NULL REFERENCES recon_runs (id),
+  seq             INTEGER NOT NULL,
+  record_key      TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  review          TEXT NOT NULL CHECK (review IN ('none', 'pending', 'exception')),
+  record_type     TEXT NOT NULL,
+  gateway         TEXT NOT NULL,
+  payment_id      TEXT,
+  order_id        TEXT,
+  gateway_txn_id  TEXT,
+  currency        TEXT NOT NULL,
+  captured        INTEGER,
+  settled         INTEGER,
+  settled_currency TEXT,
+  discrepancy     INTEGER,
+  event_amount    INTEGER,
+  fee             INTEGER,
+  fee_currency    TEXT,
+  captured_date   TEXT,
+  settled_date    TEXT,
+  age_days        INTEGER,
+  exception_abs   INTEGER NOT NULL,
+  note            TEXT NOT NULL,
+  settlement_ref  TEXT,
+  ledger_ref      TEXT,
+  event_ref       TEXT,
+  fingerprint     TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) STRICT, WITHOUT ROWID;
+
+-- table recon_resolutions on recon_resolutions
+CREATE TABLE recon_resolutions (
+  id           INTEGER PRIMARY KEY,
+  record_key   TEXT NOT NULL,
+  action       TEXT NOT NULL CHECK (action IN ('resolve', 'reopen')),
+  kind         TEXT CHECK (kind IS NULL OR kind IN ('write_off', 'manual_match', 'timing')),
+  note         TEXT NOT NULL,
+  matched_to   TEXT,
+  fingerprint  TEXT,
+  run_id       INTEGER NOT NULL,
+  actor        TEXT NOT NULL,
+  at           INTEGER NOT NULL
+) STRICT;
+
+-- table recon_run_inputs on recon_run_inputs
+CREATE TABLE recon_run_inputs (
+  run_id        INTEGER NOT NULL REFERENCES recon_runs (id),
+  seq           INTEGER NOT NULL,
+  kind          TEXT NOT NULL,
+  gateway       TEXT,
+  business_date TEXT NOT NULL,
+  origin        TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  format        TEXT NOT NULL,
+  adapter       TEXT,
+  sha256        TEXT,
+  rows          INTEGER NOT NULL,
+  errors        INTEGER NOT NULL,
+  skipped       INTEGER NOT NULL DEFAULT 0,
+  note          TEXT,
+  PRIMARY KEY (run_id, seq)
+) STRICT, WITHOUT ROWID;
+
+-- table recon_runs on recon_runs
+CREATE TABLE recon_runs (
+  id                INTEGER PRIMARY KEY,
+  business_date     TEXT NOT NULL,
+  trigger           TEXT NOT NULL,
+  actor             TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('running', 'done', 'error')),
+  started_at        INTEGER NOT NULL,
+  finished_at       INTEGER,
+  rules_version     TEXT NOT NULL,
+  params            TEXT NOT NULL CHECK (json_valid(params)),
+  summary           TEXT CHECK (summary IS NULL OR json_valid(summary)),
+  report_sha256     TEXT,
+  item_count        INTEGER NOT NULL DEFAULT 0,
+  exception_count   INTEGER NOT NULL DEFAULT 0,
+  open_discrepancy  INTEGER,
+  total_currency    TEXT,
+  alert_id          INTEGER,
+  data_watermark    INTEGER,
+  error             TEXT
+) STRICT;
+
+-- table recon_schedule on recon_schedule
+CREATE TABLE recon_schedule (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  last_date   TEXT,
+  last_run_id INTEGER,
+  updated_at  INTEGER NOT NULL
+) STRICT;
+
 -- table refunds on refunds
 CREATE TABLE refunds (
   refund_id      TEXT PRIMARY KEY,
@@ -284,3 +436,47 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 -- trigger audit_log_no_update on audit_log
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- trigger events_insert on events
+CREATE TRIGGER events_insert INSTEAD OF INSERT ON events
+BEGIN
+  INSERT OR IGNORE INTO event_strings (value)
+    SELECT NEW.source WHERE NEW.source IS NOT NULL
+    UNION ALL SELECT NEW.device WHERE NEW.device IS NOT NULL
+    UNION ALL SELECT NEW.traffic_source WHERE NEW.traffic_source IS NOT NULL
+    UNION ALL SELECT NEW.category WHERE NEW.category IS NOT NULL
+    UNION ALL SELECT NEW.currency WHERE NEW.currency IS NOT NULL
+    UNION ALL SELECT NEW.code WHERE NEW.code IS NOT NULL
+    UNION ALL SELECT NEW.experiment_id WHERE NEW.experiment_id IS NOT NULL
+    UNION ALL SELECT NEW.variant WHERE NEW.variant IS NOT NULL
+    UNION ALL SELECT NEW.origin WHERE NEW.origin IS NOT NULL;
+  INSERT INTO event_log (seq, id_hash, id, type, s_source, time, subject, session_id, user_id, s_device, s_traffic_source, s_category,
+      amount, s_currency, s_code, s_experiment_id, s_variant, ref, data, s_origin, ingested_at)
+    VALUES (NEW.seq, NEW.id_hash, NEW.id, NEW.type, (SELECT code FROM event_strings WHERE value = NEW.source), NEW.time, NEW.subject, NEW.session_id, NEW.user_id,
+      (SELECT code FROM event_strings WHERE value = NEW.device), (SELECT code FROM event_strings WHERE value = NEW.traffic_source), (SELECT code FROM event_strings WHERE value = NEW.category), NEW.amount, (SELECT code FROM event_strings WHERE value = NEW.currency),
+      (SELECT code FROM event_strings WHERE value = NEW.code), (SELECT code FROM event_strings WHERE value = NEW.experiment_id), (SELECT code FROM event_strings WHERE value = NEW.variant), NEW.ref, NEW.data, (SELECT code FROM event_strings WHERE value = NEW.origin), NEW.ingested_at);
+END;
+
+-- trigger recon_blobs_no_delete on recon_blobs
+CREATE TRIGGER recon_blobs_no_delete BEFORE DELETE ON recon_blobs
+BEGIN SELECT RAISE(ABORT, 'reconciliation inputs are never deleted'); END;
+
+-- trigger recon_blobs_no_update on recon_blobs
+CREATE TRIGGER recon_blobs_no_update BEFORE UPDATE ON recon_blobs
+BEGIN SELECT RAISE(ABORT, 'reconciliation inputs are never edited'); END;
+
+-- trigger recon_resolutions_no_delete on recon_resolutions
+CREATE TRIGGER recon_resolutions_no_delete BEFORE DELETE ON recon_resolutions
+BEGIN SELECT RAISE(ABORT, 'recon_resolutions is append-only'); END;
+
+-- trigger recon_resolutions_no_update on recon_resolutions
+CREATE TRIGGER recon_resolutions_no_update BEFORE UPDATE ON recon_resolutions
+BEGIN SELECT RAISE(ABORT, 'recon_resolutions is append-only'); END;
+
+-- view events on events
+CREATE VIEW events AS
+SELECT e.seq, e.id_hash, e.id, e.type, (SELECT value FROM event_strings WHERE code = e.s_source) AS source, e.time, e.subject, e.session_id, e.user_id,
+  (SELECT value FROM event_strings WHERE code = e.s_device) AS device, (SELECT value FROM event_strings WHERE code = e.s_traffic_source) AS traffic_source, (SELECT value FROM event_strings WHERE code = e.s_category) AS category,
+  e.amount, (SELECT value FROM event_strings WHERE code = e.s_currency) AS currency, (SELECT value FROM event_strings WHERE code = e.s_code) AS code, (SELECT value FROM event_strings WHERE code = e.s_experiment_id) AS experiment_id,
+  (SELECT value FROM event_strings WHERE code = e.s_variant) AS variant, e.ref, e.data, (SELECT value FROM event_strings WHERE code = e.s_origin) AS origin, e.ingested_at
+FROM event_log e;

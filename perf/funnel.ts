@@ -1,0 +1,274 @@
+/**
+ * Funnel benchmark: the standard purchase funnel with a breakdown by device over generated events
+ * whose sessions walk the funnel (perf/gen-events.ts, sessions mode), three ways:
+ *
+ *   DuckDB      the same rows loaded into DuckDB (untimed), the same definition in SQL (ASOF joins)
+ *   warm        Marketlens' analytics worker with its columnar cache loaded (recomputed each run)
+ *   cold+snap   a fresh worker (new process) with the cache snapshot on disk: start -> result
+ *   cold        a fresh worker with no snapshot: rebuild the cache from SQLite -> result
+ *
+ *   node perf/funnel.ts [--events 1000000] [--seed 1] [--runs 5] [--no-duckdb] [--no-cold]
+ *
+ * Inputs are generated and ingested once into perf/.data/ (untimed) and the workspace is reused
+ * (the NDJSON may be deleted afterwards). Each Marketlens
+ * scenario runs in its own process so its peak RSS is its own.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { openDatabase } from '../src/main/node/db/index.ts';
+import { importFile } from '../src/main/node/import/index.ts';
+import { WorkerHost } from '../src/main/node/worker/host.ts';
+import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
+import { STANDARD_STEPS, DEFAULT_SESSION_GAP_MS } from '../src/analytics/funnel/definition.ts';
+import { dayKey, dayRange } from '../src/analytics/calendar.ts';
+import type { FunnelQuery, FunnelResult } from '../src/analytics/funnel/types.ts';
+
+const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
+const SELF = fileURLToPath(import.meta.url);
+const TZ = 'Asia/Ho_Chi_Minh';
+const WINDOW = 86_400_000;
+const SPACING_MS = 100;
+
+interface Options { events: number; seed: number; runs: number; duckdb: boolean; cold: boolean }
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { events: 1_000_000, seed: 1, runs: 5, duckdb: true, cold: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${a} needs a value`);
+      return x;
+    };
+    if (a === '--events') o.events = Math.round(Number(v().replace(/_/g, '')));
+    else if (a === '--seed') o.seed = Number(v());
+    else if (a === '--runs') o.runs = Number(v());
+    else if (a === '--no-duckdb') o.duckdb = false;
+    else if (a === '--no-cold') o.cold = false;
+    else throw new Error(`unknown option ${a}`);
+  }
+  if (!Number.isSafeInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
+  return o;
+}
+
+const log = (s: string): void => void process.stderr.write(s + '\n');
+const mib = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
+
+function ensureInput(o: Options): string {
+  fs.mkdirSync(DATA, { recursive: true });
+  const file = path.join(DATA, `funnel-events-${o.events}-s${o.seed}.ndjson`);
+  if (fs.existsSync(file)) return file;
+  const t0 = performance.now();
+  log(`generating ${o.events.toLocaleString('en-US')} session events into ${path.relative(process.cwd(), file)} ...`);
+  const gen = fileURLToPath(new URL('./gen-events.ts', import.meta.url));
+  const script = `import { writeNdjson } from ${JSON.stringify(gen)}; await writeNdjson(${JSON.stringify(file + '.tmp')}, ${o.events}, { seed: ${o.seed}, sessions: true, spacingMs: ${SPACING_MS} });`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('event generation failed');
+  fs.renameSync(file + '.tmp', file);
+  log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return file;
+}
+
+async function ensureDb(o: Options): Promise<string> {
+  const dir = path.join(DATA, `funnel-ws-${o.events}-s${o.seed}`);
+  const file = path.join(dir, 'marketlens.sqlite');
+  if (fs.existsSync(file) && fs.existsSync(path.join(dir, 'ingested'))) return file;
+  const input = ensureInput(o);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const t0 = performance.now();
+  log(`ingesting into ${path.relative(process.cwd(), file)} ...`);
+  const { db, close } = openDatabase(file, { cacheMiB: 1024 });
+  const r = await importFile(db, input, { workers: 1 });
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  close();
+  fs.writeFileSync(path.join(dir, 'ingested'), JSON.stringify(r));
+  log(`ingested ${r.inserted.toLocaleString('en-US')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return file;
+}
+
+/** The query: every business day with data, the standard funnel, by device, no trend. */
+function benchQuery(dbFile: string, tag: string): FunnelQuery {
+  const { db, close } = openDatabase(dbFile, { readonly: true });
+  const r = db.prepare('SELECT min(time) AS lo, max(time) AS hi FROM events').get() as { lo: number; hi: number };
+  close();
+  return {
+    spec: { steps: STANDARD_STEPS.map((s) => ({ ...s })), order: 'sequential', windowMs: WINDOW },
+    unit: 'session', start: dayRange(dayKey(r.lo, TZ), TZ).start, end: dayRange(dayKey(r.hi, TZ), TZ).end, timezone: TZ,
+    sessionGapMs: DEFAULT_SESSION_GAP_MS, breakdown: ['device'], topN: 100, trend: null,
+    meta: { id: 'standard', name: tag, from: null, to: null },
+  };
+}
+
+interface ChildOut { firstMs: number; warmMs: number[]; rssBytes: number; result: { reached: number[]; byDevice: Record<string, number[]>; medians: (number | null)[] }; cache: unknown }
+
+/** In a child process: start a worker, run once (timed from the worker's creation), then warm runs. */
+async function child(argv: string[]): Promise<void> {
+  const [dbFile, runsS] = argv;
+  const runs = Number(runsS);
+  const q = benchQuery(dbFile!, 'bench'); // (untimed: it scans the table for the time range)
+  const named = (i: number): FunnelQuery => ({ ...q, meta: { ...q.meta!, name: `bench-${i}` } });
+  const t0 = performance.now();
+  const host = new WorkerHost(dbFile!);
+  const first = await host.run('funnel.run', named(0));
+  const firstMs = performance.now() - t0;
+  const warmMs: number[] = [];
+  let last: FunnelResult = first;
+  for (let i = 1; i <= runs; i++) {
+    const t = performance.now();
+    last = await host.run('funnel.run', named(i)); // every run computes (runs never reuse a result)
+    warmMs.push(performance.now() - t);
+  }
+  const cache = await host.run('funnel.cache', { persist: false });
+  await host.close();
+  const out: ChildOut = {
+    firstMs, warmMs, rssBytes: process.resourceUsage().maxRSS * 1024, cache,
+    result: {
+      reached: last.steps.map((s) => s.entered),
+      byDevice: Object.fromEntries(last.breakdown!.rows.map((r) => [r.keys.device!, r.reached])),
+      medians: last.steps.map((s) => s.timeFromPrevious?.medianMs ?? null),
+    },
+  };
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+function runChild(dbFile: string, runs: number): ChildOut {
+  const r = spawnSync(process.execPath, [SELF, '--child', dbFile, String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`benchmark child failed (${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildOut;
+}
+
+async function duckdb(dbFile: string, q: FunnelQuery, runs: number): Promise<{ firstMs: number; medianMs: number; reached: number[]; byDevice: Record<string, number[]>; loadS: number }> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  // same rows: the events columns the query needs, exported from SQLite (untimed)
+  const csv = path.join(DATA, `funnel-duck-${path.basename(path.dirname(dbFile))}.csv`);
+  const t0 = performance.now();
+  if (!fs.existsSync(csv)) {
+    const { db, close } = openDatabase(dbFile, { readonly: true });
+    const out = fs.openSync(csv + '.tmp', 'w');
+    let buf: string[] = ['seq,time,type,session_id,device'];
+    const esc = (v: string | null): string => (v === null ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    for (const r of db.prepare('SELECT seq, time, type, session_id, device FROM events ORDER BY seq').raw().iterate() as Iterable<[number, number, string, string | null, string | null]>) {
+      buf.push(`${r[0]},${r[1]},${r[2]},${esc(r[3])},${esc(r[4])}`);
+      if (buf.length >= 100_000) {
+        fs.writeSync(out, buf.join('\n') + '\n');
+        buf = [];
+      }
+    }
+    fs.writeSync(out, buf.join('\n') + '\n');
+    fs.closeSync(out);
+    close();
+    fs.renameSync(csv + '.tmp', csv);
+  }
+  const inst = await DuckDBInstance.create(':memory:');
+  const con = await inst.connect();
+  await con.run(`CREATE TABLE events AS SELECT * FROM read_csv('${csv.replace(/'/g, "''")}', header = true,
+    columns = {'seq': 'BIGINT', 'time': 'BIGINT', 'type': 'VARCHAR', 'session_id': 'VARCHAR', 'device': 'VARCHAR'})`);
+  const loadS = (performance.now() - t0) / 1000;
+  const types = q.spec.steps.map((s) => s.eventType);
+  const maxSeq = Number((await con.runAndReadAll('SELECT max(seq) FROM events')).getRows()[0]![0]);
+  const mult = 2 ** Math.ceil(Math.log2(maxSeq + 2));
+  // ordering key (time, seq) as one BIGINT: (time - start) * 2^k + seq
+  const chain: string[] = [`s1 AS (SELECT unit, device, o AS o1, time AS t1 FROM ev WHERE type = '${types[0]}' AND time < ${q.end})`];
+  for (let k = 2; k <= types.length; k++) {
+    const carry = Array.from({ length: k - 1 }, (_, i) => `a.o${i + 1}, a.t${i + 1}`).join(', ');
+    chain.push(`s${k} AS (
+      SELECT a.unit, a.device, ${carry},
+             CASE WHEN a.o${k - 1} IS NOT NULL AND b.time <= a.t1 + ${q.spec.windowMs} THEN b.o END AS o${k},
+             CASE WHEN a.o${k - 1} IS NOT NULL AND b.time <= a.t1 + ${q.spec.windowMs} THEN b.time END AS t${k}
+      FROM s${k - 1} a ASOF LEFT JOIN (SELECT unit, o, time FROM ev WHERE type = '${types[k - 1]}') b ON a.unit = b.unit AND b.o > a.o${k - 1})`);
+  }
+  const n = types.length;
+  const depth = Array.from({ length: n }, (_, i) => `(o${i + 1} IS NOT NULL)::INT`).join(' + ');
+  const sql = `WITH ev AS (
+      SELECT (time - ${q.start}) * ${mult} + seq AS o, time, session_id AS unit, type, device FROM events
+      WHERE session_id IS NOT NULL AND time >= ${q.start} AND time < ${q.end + q.spec.windowMs} AND type IN (${types.map((t) => `'${t}'`).join(', ')})
+    ),
+    ${chain.join(',\n')},
+    best AS (SELECT *, ${depth} AS depth, row_number() OVER (PARTITION BY unit ORDER BY ${depth} DESC, o1) AS rn FROM s${n})
+    SELECT coalesce(device, 'unknown') AS device, ${Array.from({ length: n }, (_, i) => `count(*) FILTER (depth >= ${i + 1}) AS r${i + 1}`).join(', ')},
+      ${Array.from({ length: n - 1 }, (_, i) => `quantile_disc(t${i + 2} - t${i + 1}, 0.5) AS m${i + 2}`).join(', ')}
+    FROM best WHERE rn = 1 GROUP BY ALL ORDER BY 1`;
+  const times: number[] = [];
+  let rows: unknown[][] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    rows = (await con.runAndReadAll(sql)).getRows() as unknown[][];
+    times.push(performance.now() - t);
+  }
+  con.closeSync();
+  inst.closeSync();
+  const byDevice: Record<string, number[]> = {};
+  const reached = new Array<number>(n).fill(0);
+  for (const r of rows) {
+    byDevice[String(r[0])] = r.slice(1, 1 + n).map(Number);
+    r.slice(1, 1 + n).forEach((x, i) => (reached[i]! += Number(x)));
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { firstMs: times[0]!, medianMs: sorted[Math.floor(sorted.length / 2)]!, reached, byDevice, loadS };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--child') return child(argv.slice(1));
+  const o = parseArgs(argv);
+  const dbFile = await ensureDb(o);
+  const snap = snapshotPathFor(dbFile);
+  const q = benchQuery(dbFile, 'bench');
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+  let cold: ChildOut | null = null;
+  if (o.cold) {
+    fs.rmSync(snap, { force: true });
+    log('Marketlens cold (no snapshot: rebuild from SQLite) ...');
+    cold = runChild(dbFile, 1);
+  }
+  if (!fs.existsSync(snap)) {
+    // the snapshot is written after the first answer; make sure it exists for the next scenario
+    const host = new WorkerHost(dbFile);
+    await host.run('funnel.cache', { refresh: true, persist: true });
+    await host.close();
+  }
+  log('Marketlens cold with snapshot, then warm runs ...');
+  const warm = runChild(dbFile, o.runs);
+  let duck: Awaited<ReturnType<typeof duckdb>> | null = null;
+  if (o.duckdb) {
+    log('DuckDB ...');
+    duck = await duckdb(dbFile, q, o.runs);
+  }
+  const warmMs = median(warm.warmMs);
+  const sorted = (o: Record<string, number[]>): string => JSON.stringify(Object.entries(o).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  const same = duck ? sorted(duck.byDevice) === sorted(warm.result.byDevice) && (cold === null || sorted(cold.result.byDevice) === sorted(warm.result.byDevice)) : null;
+  const rows: [string, string][] = [
+    ['events', o.events.toLocaleString('en-US')],
+    ['sessions entered / completed', `${warm.result.reached[0]!.toLocaleString('en-US')} / ${warm.result.reached.at(-1)!.toLocaleString('en-US')}`],
+    ['snapshot size', mib(fs.statSync(snap).size)],
+  ];
+  if (duck) rows.push(['DuckDB (first / median of runs)', `${duck.firstMs.toFixed(0)} ms / ${duck.medianMs.toFixed(0)} ms  (load ${duck.loadS.toFixed(1)} s untimed)`]);
+  rows.push(['Marketlens warm (median)', `${warmMs.toFixed(0)} ms`]);
+  rows.push(['Marketlens cold + snapshot (worker start -> result)', `${warm.firstMs.toFixed(0)} ms`]);
+  if (cold) rows.push(['Marketlens cold, no snapshot (rebuild from SQLite)', `${cold.firstMs.toFixed(0)} ms`]);
+  if (duck) {
+    rows.push(['warm / DuckDB', `${(warmMs / duck.medianMs).toFixed(3)}x  (target <= 0.25x)`]);
+    rows.push(['cold+snapshot / DuckDB', `${(warm.firstMs / duck.medianMs).toFixed(2)}x  (target <= 1.5x)`]);
+    if (cold) rows.push(['cold no snapshot / DuckDB', `${(cold.firstMs / duck.medianMs).toFixed(2)}x`]);
+    rows.push(['same counts as DuckDB', String(same)]);
+  }
+  rows.push(['peak RSS, process with worker (snapshot + warm)', mib(warm.rssBytes)]);
+  if (cold) rows.push(['peak RSS, process with worker (rebuild)', mib(cold.rssBytes)]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');
+  process.stdout.write(JSON.stringify({
+    bench: 'funnel', events: o.events, duckdb: duck && { firstMs: duck.firstMs, medianMs: duck.medianMs }, warmMs: warm.warmMs, coldSnapshotMs: warm.firstMs,
+    coldRebuildMs: cold?.firstMs ?? null, rssSnapshotBytes: warm.rssBytes, rssRebuildBytes: cold?.rssBytes ?? null, sameAsDuckdb: same, reached: warm.result.reached,
+  }) + '\n');
+  if (same === false) throw new Error(`DuckDB and Marketlens disagree: ${JSON.stringify(duck!.byDevice)} vs ${JSON.stringify(warm.result.byDevice)}`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
+  main(process.argv.slice(2)).catch((e) => {
+    process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
