@@ -1,15 +1,5 @@
 /** Small Material icons (inline SVG paths) used by the Funnels page only. */
-import SvgIcon, { type SvgIconProps } from '@mui/material/SvgIcon';
-
-function make(path: string, name: string) {
-  const Icon = (props: SvgIconProps) => (
-    <SvgIcon {...props}>
-      <path d={path} />
-    </SvgIcon>
-  );
-  Icon.displayName = name;
-  return Icon;
-}
+import { makeIcon as make } from '../icons.tsx';
 
 export const AddIcon = make('M19 13h-6v6h-2v-6H5v-2h6V5h2v6h6z', 'AddIcon');
 export const ArrowUpIcon = make('M4 12l1.41 1.41L11 7.83V20h2V7.83l5.58 5.59L20 12l-8-8-8 8z', 'ArrowUpIcon');
