@@ -21,7 +21,7 @@ import { useRoute } from './useRoute.ts';
 import type { PageId } from './router.ts';
 import { AlertBanner } from './components/AlertBanner.tsx';
 import { SyncIndicator } from './components/SyncIndicator.tsx';
-import { AlertsIcon, ImportIcon, LiveIcon, MenuIcon, QuarantineIcon, SettingsIcon, SyncIcon, WorkspaceIcon } from './components/icons.tsx';
+import { AlertsIcon, FunnelIcon, ImportIcon, LiveIcon, MenuIcon, QuarantineIcon, ReconIcon, SettingsIcon, SyncIcon, WorkspaceIcon } from './components/icons.tsx';
 import { LivePage } from './pages/LivePage.tsx';
 import { SyncPage } from './pages/SyncPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
@@ -30,9 +30,7 @@ import { ImportPage } from './pages/ImportPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
 import { ReconciliationPage } from './pages/ReconciliationPage.tsx';
-import { ReconIcon } from './components/recon/ReconIcon.tsx';
 import { FunnelsPage } from './pages/FunnelsPage.tsx';
-import { FunnelIcon } from './components/icons.tsx';
 
 const DRAWER_WIDTH = 208;
 

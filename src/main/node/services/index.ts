@@ -143,7 +143,6 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
       liveDirty = true;
     },
   };
-  void ctx; // capability slices: ...create<Domain>Handlers(ctx)
 
   const handlers: Handlers = {
     ...createFunnelHandlers(ctx, { background: o.background }),
