@@ -13,6 +13,7 @@
  * (the NDJSON may be deleted afterwards). Each Marketlens
  * scenario runs in its own process so its peak RSS is its own.
  */
+import { parseArgs as parseFlags } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,21 +35,15 @@ const SPACING_MS = 100;
 interface Options { events: number; seed: number; runs: number; duckdb: boolean; cold: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { events: 1_000_000, seed: 1, runs: 5, duckdb: true, cold: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === '--events') o.events = Math.round(Number(v().replace(/_/g, '')));
-    else if (a === '--seed') o.seed = Number(v());
-    else if (a === '--runs') o.runs = Number(v());
-    else if (a === '--no-duckdb') o.duckdb = false;
-    else if (a === '--no-cold') o.cold = false;
-    else throw new Error(`unknown option ${a}`);
-  }
+  const { values: v } = parseFlags({
+    args: argv,
+    strict: true,
+    options: {
+      events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' },
+      'no-duckdb': { type: 'boolean', default: false }, 'no-cold': { type: 'boolean', default: false },
+    },
+  });
+  const o: Options = { events: Math.round(Number(v.events!.replace(/_/g, ''))), seed: Number(v.seed), runs: Number(v.runs), duckdb: !v['no-duckdb'], cold: !v['no-cold'] };
   if (!Number.isSafeInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
   return o;
 }

@@ -36,6 +36,7 @@
  * (--tx-rows), dictionary codes for low-cardinality columns (migration 0004), the in-memory dedup
  * index (src/main/node/ingest/dedup.ts).
  */
+import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,25 +75,19 @@ export interface IngestBenchResult {
 const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
 
 export function parseIngestArgs(argv: string[]): IngestBenchOptions {
-  const o: IngestBenchOptions = { events: 1_000_000, dupRate: 0.01, workers: 1, chunkMb: 8, seed: 1, duckdb: true, keep: false, cacheMb: 2048, txRows: 250_000 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === '--events') o.events = Math.round(Number(v().replace(/_/g, '')));
-    else if (a === '--dup-rate') o.dupRate = Number(v());
-    else if (a === '--workers') o.workers = Number(v());
-    else if (a === '--chunk-mb') o.chunkMb = Number(v());
-    else if (a === '--seed') o.seed = Number(v());
-    else if (a === '--cache-mb') o.cacheMb = Number(v());
-    else if (a === '--tx-rows') o.txRows = Number(v());
-    else if (a === '--no-duckdb') o.duckdb = false;
-    else if (a === '--keep') o.keep = true;
-    else throw new Error(`unknown option ${a}`);
-  }
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      events: { type: 'string', default: '1000000' }, 'dup-rate': { type: 'string', default: '0.01' }, workers: { type: 'string', default: '1' },
+      'chunk-mb': { type: 'string', default: '8' }, seed: { type: 'string', default: '1' }, 'cache-mb': { type: 'string', default: '2048' },
+      'tx-rows': { type: 'string', default: '250000' }, 'no-duckdb': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
+    },
+  });
+  const o: IngestBenchOptions = {
+    events: Math.round(Number(v.events!.replace(/_/g, ''))), dupRate: Number(v['dup-rate']), workers: Number(v.workers), chunkMb: Number(v['chunk-mb']),
+    seed: Number(v.seed), duckdb: !v['no-duckdb'], keep: v.keep!, cacheMb: Number(v['cache-mb']), txRows: Number(v['tx-rows']),
+  };
   if (!Number.isSafeInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
   if (!(o.dupRate >= 0 && o.dupRate < 1)) throw new Error('--dup-rate must be in [0, 1)');
   return o;

@@ -11,6 +11,7 @@
  * Prints seconds, rows/s, peak RSS, the ratio to DuckDB and the status counts (checked against the
  * generator's expected counts for both).
  */
+import { parseArgs as parseFlags } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,21 +25,15 @@ const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
 const DATE = '2025-06-30';
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rows: 1_000_000, rate: 0.005, seed: 1, duckdb: true, keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === '--rows') o.rows = Math.round(Number(v().replace(/_/g, '')));
-    else if (a === '--rate') o.rate = Number(v());
-    else if (a === '--seed') o.seed = Number(v());
-    else if (a === '--no-duckdb') o.duckdb = false;
-    else if (a === '--keep') o.keep = true;
-    else throw new Error(`unknown option ${a}`);
-  }
+  const { values: v } = parseFlags({
+    args: argv,
+    strict: true,
+    options: {
+      rows: { type: 'string', default: '1000000' }, rate: { type: 'string', default: '0.005' }, seed: { type: 'string', default: '1' },
+      'no-duckdb': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
+    },
+  });
+  const o: Options = { rows: Math.round(Number(v.rows!.replace(/_/g, ''))), rate: Number(v.rate), seed: Number(v.seed), duckdb: !v['no-duckdb'], keep: v.keep! };
   if (!Number.isSafeInteger(o.rows) || o.rows < 10) throw new Error('--rows must be an integer >= 10');
   if (!(o.rate >= 0 && o.rate <= 0.2)) throw new Error('--rate must be in [0, 0.2]');
   return o;
