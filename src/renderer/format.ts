@@ -3,7 +3,7 @@
  * Money is formatted by src/analytics/money.ts (exact, from integer minor units).
  */
 import { exponentOf } from '../analytics/money.ts';
-import { offsetMs } from '../analytics/calendar.ts';
+import { isValidTimezone, localParts, offsetMs } from '../analytics/calendar.ts';
 
 export const DASH = '—';
 
@@ -47,30 +47,11 @@ export function formatBytes(n: number | null | undefined): string {
   return i === 0 ? `${intFmt.format(v)} B` : `${formatDecimal(v, 1)} ${units[i]}`;
 }
 
-const partFormatters = new Map<string, Intl.DateTimeFormat>();
-function partsFormatter(tz: string): Intl.DateTimeFormat {
-  let f = partFormatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit',
-    });
-    partFormatters.set(tz, f);
-  }
-  return f;
-}
-
-function parts(ms: number, tz: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let f: Intl.DateTimeFormat;
-  try {
-    f = partsFormatter(tz);
-  } catch {
-    f = partsFormatter('UTC');
-  }
-  for (const p of f.formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = p.value;
-  if (out.hour === '24') out.hour = '00';
-  return out;
+/** Wall-clock parts of `ms` in `tz` as zero-padded strings (UTC when `tz` is not a valid zone). */
+function parts(ms: number, tz: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
+  const p = localParts(ms, isValidTimezone(tz) ? tz : 'UTC');
+  const two = (n: number) => String(n).padStart(2, '0');
+  return { year: String(p.year), month: two(p.month), day: two(p.day), hour: two(p.hour), minute: two(p.minute), second: two(p.second) };
 }
 
 /** "2026-02-21 14:03" (or with seconds) in `tz`. */
