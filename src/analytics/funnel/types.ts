@@ -227,18 +227,9 @@ export interface FunnelReportSummary {
   entered: number;
   completed: number;
   conversion: number | null;
-  steps: {
-    step: number;
-    label: string;
-    eventType: string;
-    entered: number;
-    converted: number;
-    dropped: number;
-    conversionFromPrevious: number | null;
-    conversionFromStart: number | null;
+  steps: (Pick<StepMetrics, 'step' | 'label' | 'eventType' | 'entered' | 'converted' | 'dropped' | 'conversionFromPrevious' | 'conversionFromStart' | 'topDropoffReasons'> & {
     medianTimeFromPreviousMs: number | null;
-    topDropoffReasons: DropoffReason[];
-  }[];
+  })[];
 }
 
 /** A funnel_reports row: the inputs (parameters, data watermark and their hash) and the summary. */
