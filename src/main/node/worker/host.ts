@@ -7,7 +7,7 @@ import { CANCEL_SLOTS, CancelledError, type HostMessage, type WorkerMessage, typ
 
 export interface RunOptions { signal?: AbortSignal; onProgress?: (p: { done: number; total: number; phase: string }) => void }
 
-interface Pending { resolve(v: unknown): void; reject(e: Error): void; slot: number; onProgress?: RunOptions['onProgress']; cleanup(): void }
+interface Pending { resolve(v: unknown): void; reject(e: Error): void; slot: number; onProgress?: RunOptions['onProgress']; aborted(): boolean; cleanup(): void }
 
 export const DEFAULT_WORKER_URL = new URL('./worker.ts', import.meta.url);
 
@@ -55,6 +55,7 @@ export class WorkerHost {
         reject,
         slot,
         onProgress: opts.onProgress,
+        aborted: () => opts.signal?.aborted === true,
         cleanup: () => {
           opts.signal?.removeEventListener('abort', onAbort);
           this.freeSlots.push(slot);
@@ -75,7 +76,10 @@ export class WorkerHost {
     }
     this.pending.delete(m.id);
     p.cleanup();
-    if (m.kind === 'result') p.resolve(m.result);
+    // Once the caller has aborted, a result that was already on its way is
+    // discarded: the caller sees the cancellation it asked for, deterministically.
+    if (m.kind === 'result' && p.aborted()) p.reject(new CancelledError());
+    else if (m.kind === 'result') p.resolve(m.result);
     else p.reject(m.cancelled ? new CancelledError() : new Error(m.message));
   }
 
