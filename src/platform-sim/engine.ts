@@ -50,6 +50,9 @@ export function runOp(sim: MarketSim, op: string, args: any): unknown {
         incidents: sim.incidents.filter((x) => x.start <= sim.params.cutoff).map((x) => ({
           kind: x.kind, gateway: x.gateway, start: isoTime(x.start), end: isoTime(x.end), failure_code: x.failureCode, failure_rate: x.failureRate,
         })),
+        payment_outages: sim.outages.filter((x) => x.start <= sim.params.cutoff).map((x) => ({
+          kind: x.kind, device: x.device, methods: [...x.methods], start: isoTime(x.start), end: isoTime(x.end), failure_code: x.failureCode, failure_rate: x.failureRate,
+        })),
       };
       return res;
     }

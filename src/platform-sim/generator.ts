@@ -19,7 +19,7 @@ import { Rng, cumulative, hashString, DIGITS } from './rng.ts';
 import { buildUsers, activity, userCurrency, type UserTable } from './users.ts';
 import { simulateSession } from './session.ts';
 import { MAX_FOLLOW_UP_DAYS, followUpEvents, escrowSplit, money, sourceOf } from './orders.ts';
-import type { Incident, OrderRec, PayoutInjection, RawEvent, RunningExperiment, SessionSpec, SimEnv } from './types.ts';
+import type { Incident, PaymentOutage, OrderRec, PayoutInjection, RawEvent, RunningExperiment, SessionSpec, SimEnv } from './types.ts';
 
 export interface SimParams {
   seed: number;
@@ -29,6 +29,8 @@ export interface SimParams {
   endDate?: string;
   /** wall clock (UTC ms) used to cut the end date; default Date.now() */
   now?: number;
+  /** opt in to the funnel drop-off incident (a payment-method outage on Android; see MarketSim.outages) */
+  dropoffIncident?: boolean;
 }
 
 export interface ResolvedParams {
@@ -40,8 +42,9 @@ export interface ResolvedParams {
   timezone: string;
   /** no historical event is later than this instant (UTC ms) */
   cutoff: number;
-  /** short hash of (seed, days, users, endDate), used in event ids and cursors */
+  /** short hash of (seed, days, users, endDate[, dropoff incident]), used in event ids and cursors */
   tag: string;
+  dropoffIncident: boolean;
 }
 
 /** A serialized day: see {@link MarketSim.dayBlob}. */
@@ -103,8 +106,9 @@ export function resolveParams(p: SimParams): ResolvedParams {
   const end = dayRange(endDate, tz).end;
   const cutoff = Math.min(end - 1, now);
   if (cutoff < dayRange(startDate, tz).start) throw new RangeError(`endDate ${endDate} starts after the current time`);
-  const tag = hashString(`${p.seed}|${p.days}|${p.users}|${endDate}`).toString(36).padStart(7, '0').slice(-7);
-  return { seed: p.seed, days: p.days, users: p.users, startDate, endDate, timezone: tz, cutoff, tag };
+  const dropoffIncident = p.dropoffIncident === true;
+  const tag = hashString(`${p.seed}|${p.days}|${p.users}|${endDate}${dropoffIncident ? '|dropoff' : ''}`).toString(36).padStart(7, '0').slice(-7);
+  return { seed: p.seed, days: p.days, users: p.users, startDate, endDate, timezone: tz, cutoff, tag, dropoffIncident };
 }
 
 /** Envelope of a raw event. */
@@ -163,6 +167,8 @@ export class MarketSim {
   readonly users: UserTable;
   readonly experiments: RunningExperiment[];
   readonly incidents: Incident[];
+  /** opt-in payment-method outages on one device (the funnel drop-off incident) */
+  readonly outages: PaymentOutage[];
   private readonly dates: string[];
   private readonly ranges: { start: number; end: number }[];
   private readonly factors: number[];
@@ -192,6 +198,15 @@ export class MarketSim {
       const r = new Rng(seed, 'incident');
       const start = this.ranges[k]!.start + 14 * HOUR_MS + r.int(0, 90) * 60_000;
       this.incidents.push({ kind: 'gateway_outage', gateway: 'momo', start, end: start + 75 * 60_000, failureCode: 'gateway_timeout', failureRate: 0.55 });
+    }
+    this.outages = [];
+    if (this.params.dropoffIncident && days >= 9) {
+      // the day before the last (always complete), 18:00-22:00 local: Android wallet / QR payments fail
+      const start = this.ranges[days - 2]!.start + 18 * HOUR_MS;
+      this.outages.push({
+        kind: 'payment_method_outage', device: 'android', methods: ['momo_wallet', 'vnpay_qr', 'paypal'], start, end: start + 4 * HOUR_MS,
+        failureCode: 'wallet_unavailable', failureRate: 0.95,
+      });
     }
     for (let i = 1; i < days; i++) {
       if (weekday(this.dates[i]!) === 1) this.weekMondays.set(isoWeekKey(this.dates[i - 1]!), i);
@@ -243,7 +258,7 @@ export class MarketSim {
     let attempt = 0;
     const n = String(k).padStart(5, '0');
     return {
-      catalog: this.catalog, users: this.users, experiments: this.experiments, incidents: this.incidents,
+      catalog: this.catalog, users: this.users, experiments: this.experiments, incidents: this.incidents, outages: this.outages,
       ids: {
         order: () => `ORD-${dateCompact}-${n}`,
         payment: () => `PAY-${dateCompact}-${n}-${++attempt}`,

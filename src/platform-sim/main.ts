@@ -22,6 +22,7 @@ export function parsePlatformArgs(argv: string[]): PlatformOptions {
       token: { type: 'string', default: process.env.MARKETLENS_PLATFORM_TOKEN || 'demo-token' },
       'end-date': { type: 'string' },
       live: { type: 'boolean', default: false },
+      'dropoff-incident': { type: 'boolean', default: false },
       'live-orders-per-minute': { type: 'string' },
       record: { type: 'string' },
       'no-worker': { type: 'boolean', default: false },
@@ -31,7 +32,7 @@ export function parsePlatformArgs(argv: string[]): PlatformOptions {
   });
   if (values.help) {
     process.stdout.write('usage: node src/platform-sim/main.ts [--port 8787] [--host 127.0.0.1] [--seed 42] [--days 120] [--users 20000] [--token demo-token]\n'
-      + '       [--end-date YYYY-MM-DD] [--live] [--live-orders-per-minute 20] [--record FILE] [--no-worker]\n');
+      + '       [--end-date YYYY-MM-DD] [--live] [--dropoff-incident] [--live-orders-per-minute 20] [--record FILE] [--no-worker]\n');
     process.exit(0);
   }
   const int = (name: string, v: string, lo: number, hi: number): number => {
@@ -54,6 +55,7 @@ export function parsePlatformArgs(argv: string[]): PlatformOptions {
     token: values.token!,
     endDate,
     live: values.live!,
+    dropoffIncident: values['dropoff-incident']! || undefined,
     liveOrdersPerMinute: opm,
     record: values.record,
     worker: !values['no-worker'],

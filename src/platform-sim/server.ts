@@ -34,6 +34,8 @@ export interface PlatformOptions {
   token?: string;
   /** start live emission right away */
   live?: boolean;
+  /** inject the funnel drop-off incident (docs/platform-api.md, injections.payment_outages) */
+  dropoffIncident?: boolean;
   /** live order rate; default 20 */
   liveOrdersPerMinute?: number;
   /** append writes (flags, segments, transfers) to this NDJSON file and replay it at start */
@@ -138,7 +140,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
   const token = opts.token ?? 'demo-token';
   const tokenDigest = digest(token);
   const host = opts.host ?? '127.0.0.1';
-  const sim = new MarketSim({ seed: opts.seed ?? 42, days: opts.days ?? 120, users: opts.users ?? 20000, endDate: opts.endDate, now: clock() });
+  const sim = new MarketSim({ seed: opts.seed ?? 42, days: opts.days ?? 120, users: opts.users ?? 20000, endDate: opts.endDate, now: clock(), dropoffIncident: opts.dropoffIncident });
   const params = sim.params;
   const bootId = clock().toString(36);
   const tag = params.tag;
@@ -148,7 +150,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
   if (opts.worker === false) engine = new InlineEngine(sim);
   else {
     try {
-      engine = await WorkerEngine.start({ seed: params.seed, days: params.days, users: params.users, endDate: params.endDate, now: params.cutoff }, (d, c) => sim.noteCount(d, c), { index: opts.index });
+      engine = await WorkerEngine.start({ seed: params.seed, days: params.days, users: params.users, endDate: params.endDate, now: params.cutoff, dropoffIncident: params.dropoffIncident }, (d, c) => sim.noteCount(d, c), { index: opts.index });
     } catch {
       engine = new InlineEngine(sim);
     }

@@ -235,16 +235,24 @@ export function simulateSession(env: SimEnv, r: Rng, spec: SessionSpec, out: Raw
     const sdk = expose('checkout.payment_initiated');
     let failP = GATEWAY_FAILURE[pay.gateway] + (sdk === 'treatment' ? 0.015 : 0);
     let forcedCode: string | null = null;
+    let outage = false;
     for (const inc of env.incidents) {
       if (inc.gateway === pay.gateway && t >= inc.start && t < inc.end) {
         failP = inc.failureRate;
         forcedCode = inc.failureCode;
       }
     }
+    for (const o of env.outages ?? []) {
+      if (o.device === device && o.methods.includes(pay.method) && t >= o.start && t < o.end) {
+        failP = o.failureRate;
+        forcedCode = o.failureCode;
+        outage = true;
+      }
+    }
     const errP = 0.012 * (sdk === 'treatment' ? 2.5 : 1);
     let failed = false;
     let code = '';
-    if (r.chance(errP)) {
+    if (!outage && r.chance(errP)) {
       const err = sdk === 'treatment' && r.chance(0.5) ? PAYMENT_SDK_ERROR : PAYMENT_ERROR;
       t += sec(r, 5, 30);
       emit('error.occurred', { service: err.service, error_code: err.error_code, message: err.message, step: err.step, http_status: err.http_status }, undefined, '/services/payment');
@@ -252,7 +260,7 @@ export function simulateSession(env: SimEnv, r: Rng, spec: SessionSpec, out: Raw
       code = 'gateway_timeout';
     } else if (r.chance(failP)) {
       failed = true;
-      if (forcedCode && r.chance(0.85)) code = forcedCode;
+      if (forcedCode && (outage || r.chance(0.85))) code = forcedCode;
       else {
         const table = pay.method === 'card' ? FAILURE_CODES_CARD : FAILURE_CODES_WALLET;
         code = table.codes[r.weighted(table.cum)]!;

@@ -59,6 +59,17 @@ export interface Incident {
   failureRate: number;
 }
 
+/** A payment-method outage on one device: attempts with one of `methods` on `device` fail with `failureCode`. */
+export interface PaymentOutage {
+  kind: 'payment_method_outage';
+  device: string;
+  methods: readonly string[];
+  start: number;
+  end: number;
+  failureCode: string;
+  failureRate: number;
+}
+
 export interface RunningExperiment { def: ExperimentDef; startMs: number }
 
 export interface IdAllocator {
@@ -73,6 +84,7 @@ export interface SimEnv {
   users: UserTable;
   experiments: readonly RunningExperiment[];
   incidents: readonly Incident[];
+  outages?: readonly PaymentOutage[];
   ids: IdAllocator;
   /** live GMV drop: return true to turn a would-be order into a failed payment */
   dropOrder?: () => boolean;
@@ -172,6 +184,8 @@ export interface Injections {
   ledger: LedgerInjection[];
   payouts: PayoutInjection[];
   incidents: { kind: string; gateway: string; start: string; end: string; failure_code: string; failure_rate: number }[];
+  /** opt-in (--dropoff-incident): payment-method outages on one device, raising checkout drop-off */
+  payment_outages: { kind: string; device: string; methods: string[]; start: string; end: string; failure_code: string; failure_rate: number }[];
   malformed: MalformedInjection[];
   gmv_drops: { on: boolean; factor: number; at: string }[];
 }

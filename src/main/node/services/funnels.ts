@@ -27,6 +27,8 @@ export interface FunnelServiceOptions {
   background?: boolean;
   /** scheduler tick (default 60 s) */
   tickMs?: number;
+  /** runs after each hourly scheduled run (the drop-off watches) with the run's clock */
+  afterScheduled?: (now: number) => Promise<unknown>;
 }
 
 interface FunnelRow { id: string; name: string; definition: string; scheduled: number; created_at: number; updated_at: number }
@@ -196,6 +198,7 @@ export function createFunnelHandlers(ctx: ServiceContext, opts: FunnelServiceOpt
           const done = db.prepare('SELECT 1 FROM funnel_reports WHERE funnel_id = ? AND period_end = ?').get(f.id, end);
           if (!done) await runScheduledFor(f, now);
         }
+        if (db.open) await opts.afterScheduled?.(now);
       } catch {
         /* worker closed or a bad saved funnel: the next tick retries */
       } finally {
@@ -358,6 +361,7 @@ export function createFunnelHandlers(ctx: ServiceContext, opts: FunnelServiceOpt
       const defs = a.funnel ? [find(a.funnel)] : scheduledFunnels();
       const out: FunnelReportRow[] = [];
       for (const d of defs) out.push(await runScheduledFor(d, now));
+      if (!a.funnel) await opts.afterScheduled?.(now);
       return out;
     },
     async 'funnel.cacheStatus'() {

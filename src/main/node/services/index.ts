@@ -22,6 +22,7 @@ import { audit } from './audit.ts';
 import type { ServiceContext } from './context.ts';
 import { createFunnelHandlers } from './funnels.ts';
 import { createReconciliationHandlers } from './reconciliation.ts';
+import { createDropoffHandlers, evaluateScheduled as evaluateDropoff } from './dropoff.ts';
 import type { LiveSnapshot } from '../../../analytics/live.ts';
 
 export const TOKEN_SECRET = 'platform-token';
@@ -145,8 +146,9 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
   };
 
   const handlers: Handlers = {
-    ...createFunnelHandlers(ctx, { background: o.background }),
+    ...createFunnelHandlers(ctx, { background: o.background, afterScheduled: (now) => evaluateDropoff(ctx, now) }),
     ...createReconciliationHandlers(ctx, { background: o.background }),
+    ...createDropoffHandlers(ctx),
     async 'app.info'() {
       const s = settings.get();
       const events = (db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM events LIMIT 1)').get() as { n: number }).n;

@@ -4,6 +4,9 @@ CREATE INDEX alerts_fired_at ON alerts (fired_at);
 -- index customers_registered_at on customers
 CREATE INDEX customers_registered_at ON customers (registered_at);
 
+-- index dropoff_evaluations_end on dropoff_evaluations
+CREATE INDEX dropoff_evaluations_end ON dropoff_evaluations (window_end);
+
 -- index escrow_releases_seller_time on escrow_releases
 CREATE INDEX escrow_releases_seller_time ON escrow_releases (seller_id, time);
 
@@ -88,6 +91,28 @@ CREATE TABLE customers (
   traffic_source TEXT,
   country        TEXT NOT NULL,
   event_id       TEXT NOT NULL
+) STRICT;
+
+-- table dropoff_evaluations on dropoff_evaluations
+CREATE TABLE dropoff_evaluations (
+  id                INTEGER PRIMARY KEY,
+  watch_id          TEXT NOT NULL,
+  window_start      INTEGER NOT NULL,
+  window_end        INTEGER NOT NULL,
+  evaluated_at      INTEGER NOT NULL,
+  origin            TEXT NOT NULL,
+  fired             INTEGER NOT NULL CHECK (fired IN (0, 1)),
+  entered           INTEGER NOT NULL,
+  dropped           INTEGER NOT NULL,
+  rate              REAL,
+  baseline_rate     REAL,
+  excess_pp         REAL,
+  alert_id          INTEGER,
+  investigation     TEXT NOT NULL CHECK (json_valid(investigation)),
+  review_flagged_at INTEGER,
+  review_note       TEXT,
+  review_actor      TEXT,
+  UNIQUE (watch_id, window_end)
 ) STRICT;
 
 -- table escrow_releases on escrow_releases
