@@ -9,6 +9,7 @@ import { isDay } from '../../../analytics/calendar.ts';
 import type { ApiArgs } from '../../common/api.ts';
 import type { DrilldownPage, DurationStats, FunnelReportRow, FunnelResult } from '../../../analytics/funnel/types.ts';
 import { UsageError, type Parsed } from './flags.ts';
+import { investigateCmd, INVESTIGATE_USAGE } from './funnel-investigate.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -20,7 +21,8 @@ export const FUNNEL_USAGE = `  funnel [--funnel NAME] [--from YYYY-MM-DD] [--to 
                                                     the units that dropped at step N, with their last events and errors
   funnel export --format csv|xlsx [--table steps|breakdown|trend|dropped] [--step N] --out FILE [run options]
   funnel report [--funnel NAME] [--json]            run the scheduled report (last 24 h) now and store it
-  funnel reports [--funnel NAME] [--limit N] [--json]  stored report snapshots, newest first`;
+  funnel reports [--funnel NAME] [--limit N] [--json]  stored report snapshots, newest first
+${INVESTIGATE_USAGE}`;
 
 function num(flags: Parsed['flags'], name: string): number | undefined {
   const v = flags[name];
@@ -110,6 +112,8 @@ export async function funnelCmd(services: Services, { flags, positionals }: Pars
       print(page, () => `${page.total} report(s)\n` + page.rows.map(renderReport).join('\n'));
       return 0;
     }
+    case 'investigate':
+      return investigateCmd(services, { flags, positionals }, io);
     default:
       throw new UsageError(`unknown funnel subcommand "${sub}"`);
   }

@@ -1,6 +1,6 @@
 /**
  * `marketlens` CLI: the same services as the app, for headless and cron use.
- * Exit codes: 0 success, 1 failure, 2 usage error, 3 sync cancelled, 4 reconciliation alert. `--json` prints the same
+ * Exit codes: 0 success, 1 failure, 2 usage error, 3 sync cancelled, 4 reconciliation or funnel drop-off alert. `--json` prints the same
  * object the UI renders.
  */
 import { createServices, type Services } from '../services/index.ts';
