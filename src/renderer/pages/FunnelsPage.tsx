@@ -3,7 +3,7 @@
  * unit, windows, period, breakdowns, trend), runs in the analytics worker with progress and cancel
  * (`funnel.run` + `funnel.progress` + `funnel.cancel`), and the results: the funnel chart and step
  * table, time to convert, the conversion trend, the breakdown table, drill-down into the dropped
- * units, CSV/XLSX exports, the scheduled reports and the cache status. docs/funnels.md defines
+ * units, CSV/XLSX exports, the drop-off investigation (spec 2.3), the scheduled reports and the cache status. docs/funnels.md defines
  * every number.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -38,6 +38,7 @@ import { TimeToConvert } from '../components/funnels/TimeToConvert.tsx';
 import { BreakdownTable } from '../components/funnels/BreakdownTable.tsx';
 import { DrilldownDialog, type DrilldownTarget } from '../components/funnels/DrilldownDialog.tsx';
 import { ReportsCard } from '../components/funnels/ReportsCard.tsx';
+import { InvestigationCard } from '../components/funnels/InvestigationCard.tsx';
 import { DownloadIcon, PlayIcon } from '../components/funnels/icons.tsx';
 import { saveExport } from '../components/funnels/download.ts';
 import {
@@ -351,6 +352,7 @@ export function FunnelsPage() {
             </Card>
           ) : null}
 
+          <InvestigationCard timezone={tz} latestDay={latestDay} />
           <ReportsCard timezone={tz} />
         </Box>
       ) : running ? (
@@ -361,7 +363,10 @@ export function FunnelsPage() {
           <Skeleton variant="rounded" height={340} />
         </Box>
       ) : (
-        <ReportsCard timezone={tz} />
+        <Box sx={{ display: 'grid', gap: 2 }}>
+          <InvestigationCard timezone={tz} latestDay={latestDay} />
+          <ReportsCard timezone={tz} />
+        </Box>
       )}
 
       {shown ? (
