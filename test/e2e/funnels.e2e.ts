@@ -1,7 +1,8 @@
 /**
  * The Funnels page in web mode, in real Chromium, on a small demo workspace:
  * run the standard funnel broken down by device → the step counts shown equal
- * `marketlens funnel --json` → drill into a step's dropped units → export the steps as CSV.
+ * `marketlens funnel --json` → drill into a step's dropped units → export the steps as CSV →
+ * investigate the checkout drop-off (the panel equals `marketlens funnel investigate --json`) and flag it for review.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { api, cli, hasChromium, launchBrowser, startWebMode, until, type WebApp } from './helpers.ts';
 import type { SyncStatus } from '../../src/main/common/types.ts';
 import type { FunnelResult } from '../../src/analytics/funnel/types.ts';
+import type { DropoffInvestigation } from '../../src/analytics/dropoff/index.ts';
 
 const digits = (s: string): string => s.replace(/\D/g, '');
 
@@ -99,5 +101,34 @@ describe.skipIf(!hasChromium())('web mode: Funnels page', () => {
       + 'time_to_convert_median_ms,time_to_convert_p90_ms,top_dropoff_reasons');
     expect(second!.split(',').slice(0, 3)).toEqual(['1', 'Landing', 'page.landing_viewed']);
     expect(second!.split(',')[3]).toBe(digits(await page.getByTestId('funnel-step-1-entered').innerText()));
+  });
+
+  it('investigates the checkout drop-off: the panel equals the CLI; flag for review', async () => {
+    await page.getByTestId('dropoff-investigate').click();
+    const panel = page.getByTestId('dropoff-investigation');
+    await panel.waitFor({ timeout: 30_000 });
+    const list = await api<{ rows: { id: number; windowEnd: number }[] }>(app, 'dropoff.list', { limit: 1 });
+    const end = new Date(list.rows[0]!.windowEnd).toISOString();
+    let stdout: string;
+    try {
+      ({ stdout } = await cli(['funnel', 'investigate', '--at', end, '--json', '--workspace', app.workspace]));
+    } catch (e) {
+      stdout = (e as { stdout: string; code: number }).stdout; // exit 4: the trigger fired
+      expect((e as { code: number }).code).toBe(4);
+    }
+    const [r] = JSON.parse(stdout) as DropoffInvestigation[];
+    const pct1 = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+    expect(await page.getByTestId('dropoff-kpi-rate').innerText()).toContain(pct1(r!.current.rate));
+    expect(await page.getByTestId('dropoff-kpi-baseline').innerText()).toContain(pct1(r!.baseline.rate));
+    expect(await page.getByTestId('dropoff-status').innerText()).toBe(r!.trigger.fired ? 'Triggered' : 'Not triggered');
+    expect(await page.getByTestId('dropoff-causes').locator('tbody tr').count()).toBe(r!.causes.filter((c) => c.excess > 0 || c.current > 0).slice(0, 12).length);
+
+    await page.getByTestId('dropoff-flag').click();
+    await page.getByTestId('dropoff-flag-note').fill('checkout copy change on 5.2');
+    await page.getByTestId('dropoff-flag-save').click();
+    await page.getByTestId('dropoff-flagged').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('dropoff-review-note').innerText()).toContain('checkout copy change on 5.2');
+    const stored = await api<DropoffInvestigation>(app, 'dropoff.get', { id: r!.id });
+    expect(stored.review?.note).toBe('checkout copy change on 5.2');
   });
 });

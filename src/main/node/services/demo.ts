@@ -72,7 +72,7 @@ export class DemoController {
     const token = randomBytes(24).toString('base64url');
     const child = spawn(
       this.launcher.command,
-      [...this.launcher.args, '--port', '0', '--host', '127.0.0.1', '--seed', String(p.seed), '--days', String(p.days), '--users', String(p.users), '--end-date', p.endDate, ...(process.env.MARKETLENS_DEMO_LIVE === '0' ? [] : ['--live'])],
+      [...this.launcher.args, '--port', '0', '--host', '127.0.0.1', '--seed', String(p.seed), '--days', String(p.days), '--users', String(p.users), '--end-date', p.endDate, ...(process.env.MARKETLENS_DEMO_LIVE === '0' ? [] : ['--live']), ...(process.env.MARKETLENS_DEMO_DROPOFF_INCIDENT === '1' ? ['--dropoff-incident'] : [])],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.launcher.env, MARKETLENS_PLATFORM_TOKEN: token } },
     );
     this.child = child;
