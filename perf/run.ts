@@ -18,7 +18,7 @@ const BENCHES: Record<string, Bench> = {
     run: async (argv) => (await import('./recon.ts')).main(argv),
   },
   funnel: {
-    describe: 'standard funnel by device: Marketlens worker (warm, cold + snapshot, cold rebuild) vs DuckDB',
+    describe: 'standard funnel by device: Marketlens worker (warm, cold + snapshot, cold rebuild) vs DuckDB; Funnels page long tasks in Chromium',
     run: async (argv) => (await import('./funnel.ts')).main(argv),
   },
   live: {
