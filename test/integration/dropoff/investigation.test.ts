@@ -6,11 +6,13 @@
  * workspace triggers nothing on any hour of the same day. The CLI exits 4 when the trigger fires.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { directClient } from '../../../src/main/common/dispatch.ts';
 import { run as cli } from '../../../src/main/node/cli/main.ts';
 import { openDatabase } from '../../../src/main/node/db/index.ts';
 import { localParts } from '../../../src/analytics/calendar.ts';
+import { DEFAULT_WATCH } from '../../../src/analytics/dropoff/index.ts';
 import { workspace, INCIDENT_DAY, TZ, type Workspace } from './helpers.ts';
 
 let inc: Workspace;
@@ -111,6 +113,38 @@ describe('the investigation', () => {
     expect(wb.getWorksheet('Sessions')!.rowCount).toBe(r!.sessions.length + 1);
   });
 
+  it('the rule is configurable: a higher threshold does not fire; bad watches are refused; changes are audited', async () => {
+    const call = directClient(inc.services.handlers);
+    const s = await call('dropoff.settings.update', { thresholdPp: 30 });
+    expect(s.thresholdPp).toBe(30);
+    try {
+      const [r] = await call('dropoff.investigate', { date: INCIDENT_DAY, hour: 20 });
+      expect(r!.trigger).toMatchObject({ fired: false, thresholdPp: 30 });
+      expect(r!.causes[0]!.cause).toBe('payment_failed:wallet_unavailable'); // the investigation is there either way
+      await expect(call('dropoff.settings.update', { watches: [{ id: 'back', label: 'x', fromEventType: 'order.placed', toEventType: 'checkout.started', enabled: true }] }))
+        .rejects.toThrow(/must come after/);
+      await expect(call('dropoff.settings.update', { watches: [{ id: 'nope', label: 'x', fromEventType: 'search.query', toEventType: 'order.placed', enabled: true }] }))
+        .rejects.toThrow(/standard funnel/);
+      // another transition can be watched: add to cart -> checkout started
+      const both = await call('dropoff.settings.update', { watches: [...s.watches, { id: 'cart_start', label: 'Add to cart → checkout started', fromEventType: 'product.added_to_cart', toEventType: 'checkout.started', enabled: true }] });
+      const out = await call('dropoff.investigate', { date: INCIDENT_DAY, hour: 20 });
+      expect(out.map((x) => x.watch.id)).toEqual(both.watches.map((w) => w.id));
+      expect(out[1]!.drilldown.steps.map((x) => x.eventType)).toEqual(['product.added_to_cart', 'checkout.started']);
+      expect(out[1]!.trigger.fired).toBe(false); // a payment outage does not move cart -> checkout started
+    } finally {
+      await call('dropoff.settings.update', { thresholdPp: 5, watches: [DEFAULT_WATCH] });
+    }
+    const ro = openDatabase(inc.services.dbFile);
+    try {
+      expect(ro.db.prepare("SELECT count(*) FROM audit_log WHERE action = 'dropoff.settings.update'").pluck().get()).toBe(3);
+    } finally {
+      ro.close();
+    }
+    const [again] = await call('dropoff.investigate', { date: INCIDENT_DAY, hour: 20 });
+    expect(again!.trigger.fired).toBe(true);
+    expect((await call('alerts.list', {})).filter((a) => a.rule === 'funnel_dropoff')).toHaveLength(1);
+  });
+
   it('finds nothing on the same day without the incident (every hour)', async () => {
     const call = directClient(clean.services.handlers);
     for (let hour = 0; hour < 24; hour++) {
@@ -149,5 +183,14 @@ describe('marketlens funnel investigate', () => {
     expect(await cli(['funnel', 'investigate', '--workspace', clean.dir, '--at', '2026-03-14T15:00:00Z'], { out: (s) => text.push(s), err: () => undefined })).toBe(0);
     expect(text.join('')).toMatch(/2026-03-14 19:00 – 2026-03-14 22:00/);
     expect(await cli(['funnel', 'investigate', '--workspace', clean.dir, '--date', INCIDENT_DAY], { out: () => undefined, err: () => undefined })).toBe(2);
+    const set: string[] = [];
+    expect(await cli(['funnel', 'dropoff-settings', 'set', 'windowHours', '2', '--workspace', clean.dir], { out: (s) => set.push(s), err: () => undefined })).toBe(0);
+    expect(JSON.parse(set.join(''))).toMatchObject({ windowHours: 2, thresholdPp: 5 });
+    const csvFile = `${clean.dir}/causes.csv`;
+    const o2: string[] = [];
+    expect(await cli(['funnel', 'investigate', '--workspace', clean.dir, '--at', '2026-03-14T15:00:00Z', '--out', csvFile, '--format', 'csv', '--json'], { out: (s) => o2.push(s), err: () => undefined })).toBe(0);
+    const j = JSON.parse(o2.join('')) as { investigations: { window: { hours: number } }[]; files: { file: string; bytes: number }[] };
+    expect(j.investigations[0]!.window.hours).toBe(2);
+    expect(readFileSync(csvFile, 'utf8')).toMatch(/^\uFEFF?rank,cause,label,category,device,/);
   });
 });

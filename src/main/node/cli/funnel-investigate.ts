@@ -20,7 +20,29 @@ export const INVESTIGATE_USAGE = `  funnel investigate [--at ISO | --date YYYY-M
          [--out FILE --format csv|xlsx [--table summary|segments|causes|sessions]]
                                                     drop-off investigation of the window ending at --at's hour (or
                                                     at the end of hour H; default: the last whole hour with data);
-                                                    exit 4 when the trigger fires`;
+                                                    exit 4 when the trigger fires
+  funnel dropoff-settings [get] | funnel dropoff-settings set KEY VALUE
+                                                    the drop-off watch settings (thresholdPp, windowHours, baselineDays,
+                                                    minEntered, minBaselineEntered, minZ, enabled, watches as JSON)`;
+
+export async function dropoffSettingsCmd(services: Services, { positionals }: Parsed, io: Out): Promise<number> {
+  const call = directClient(services.handlers);
+  const [, op, key, value] = positionals;
+  if (op === undefined || op === 'get') {
+    io.out(JSON.stringify(await call('dropoff.settings.get', undefined), null, 2) + '\n');
+    return 0;
+  }
+  if (op !== 'set' || !key || value === undefined) throw new UsageError('usage: marketlens funnel dropoff-settings set KEY VALUE (VALUE as JSON when not a plain string)');
+  let v: unknown = value;
+  try {
+    v = JSON.parse(value);
+  } catch {
+    v = value;
+  }
+  const s = await call('dropoff.settings.update', { [key]: v } as never);
+  io.out(JSON.stringify(s, null, 2) + '\n');
+  return 0;
+}
 
 export async function investigateCmd(services: Services, { flags }: Parsed, io: Out): Promise<number> {
   const call = directClient(services.handlers);

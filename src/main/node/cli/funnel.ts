@@ -9,7 +9,7 @@ import { isDay } from '../../../analytics/calendar.ts';
 import type { ApiArgs } from '../../common/api.ts';
 import type { DrilldownPage, DurationStats, FunnelReportRow, FunnelResult } from '../../../analytics/funnel/types.ts';
 import { UsageError, type Parsed } from './flags.ts';
-import { investigateCmd, INVESTIGATE_USAGE } from './funnel-investigate.ts';
+import { dropoffSettingsCmd, investigateCmd, INVESTIGATE_USAGE } from './funnel-investigate.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -114,6 +114,8 @@ export async function funnelCmd(services: Services, { flags, positionals }: Pars
     }
     case 'investigate':
       return investigateCmd(services, { flags, positionals }, io);
+    case 'dropoff-settings':
+      return dropoffSettingsCmd(services, { flags, positionals }, io);
     default:
       throw new UsageError(`unknown funnel subcommand "${sub}"`);
   }

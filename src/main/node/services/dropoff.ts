@@ -189,7 +189,8 @@ function fireAlert(ctx: ServiceContext, inv: DropoffInvestigation): number {
     message: `In ${inv.window.label} (${inv.timezone}) ${inv.current.dropped} of ${inv.current.entered} sessions that reached "${inv.watch.fromLabel}" did not reach "${inv.watch.toLabel}": ${pp(inv.current.rate)}, ${inv.excessPp?.toFixed(1)} pp above the baseline ${pp(inv.baseline.rate)} (${inv.baselineMethod}); threshold ${inv.trigger.thresholdPp} pp. About ${Math.round(inv.excessDropped)} more dropped sessions than the baseline predicts.${topText}`,
     values: {
       watch: inv.watch.id, windowStart: new Date(inv.window.start).toISOString(), windowEnd: new Date(inv.window.end).toISOString(), window: inv.window.label,
-      timezone: inv.timezone, entered: inv.current.entered, dropped: inv.current.dropped, rate: inv.current.rate, baselineRate: inv.baseline.rate,
+      timezone: inv.timezone, entered: inv.current.entered, dropped: inv.current.dropped,
+      ratePct: inv.current.rate === null ? null : Math.round(inv.current.rate * 10_000) / 100, baselineRatePct: inv.baseline.rate === null ? null : Math.round(inv.baseline.rate * 10_000) / 100,
       baselineEntered: inv.baseline.entered, excessPp: inv.excessPp, thresholdPp: inv.trigger.thresholdPp, z: inv.z, excessDropped: inv.excessDropped,
       topCause: top?.cause ?? null, topDevice: top?.device ?? null, topExcess: top?.excess ?? null,
     },

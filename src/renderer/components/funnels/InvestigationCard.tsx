@@ -35,6 +35,7 @@ import { KpiCard } from '../KpiCard.tsx';
 import { DownloadIcon } from './icons.tsx';
 import { saveExport } from './download.ts';
 import { pct } from './funnelsFormat.ts';
+import { DropoffSettingsDialog } from './DropoffSettingsDialog.tsx';
 
 const num = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 const signed = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '—' : `${x > 0 ? '+' : ''}${x.toFixed(d)}`);
@@ -53,6 +54,7 @@ export function InvestigationCard(props: { timezone: string; latestDay: string |
   const [sessionsOpen, setSessionsOpen] = useState(false);
   const [flagOpen, setFlagOpen] = useState(false);
   const [note, setNote] = useState('');
+  const [settingsOpen, setSettingsOpen] = useState(false);
 
   useEffect(() => {
     if (props.latestDay && !date) setDate(props.latestDay);
@@ -141,6 +143,7 @@ export function InvestigationCard(props: { timezone: string; latestDay: string |
           <Button variant="outlined" onClick={() => void investigate()} disabled={busy !== null || (hour !== '' && !date)} data-testid="dropoff-investigate">
             {busy === 'investigate' ? 'Investigating…' : 'Investigate'}
           </Button>
+          <Button color="inherit" onClick={() => setSettingsOpen(true)} data-testid="dropoff-settings">Settings</Button>
         </Box>
         {error ? <Alert severity="error" sx={{ mb: 1 }} onClose={() => setError(null)}>{error}</Alert> : null}
         {list.data && rows.length === 0 && !inv ? (
@@ -264,6 +267,8 @@ export function InvestigationCard(props: { timezone: string; latestDay: string |
           <Button onClick={() => setSessionsOpen(false)}>Close</Button>
         </DialogActions>
       </Dialog>
+
+      <DropoffSettingsDialog open={settingsOpen} onClose={() => setSettingsOpen(false)} onSaved={() => setNonce((n) => n + 1)} />
 
       <Dialog open={flagOpen} onClose={() => setFlagOpen(false)} maxWidth="sm" fullWidth>
         <DialogTitle>Flag for UX/product review</DialogTitle>
