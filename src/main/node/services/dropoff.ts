@@ -149,37 +149,35 @@ export async function evaluateWatch(ctx: ServiceContext, watch: DropoffWatch, en
 
 function store(ctx: ServiceContext, inv: DropoffInvestigation): DropoffInvestigation {
   const { db } = ctx;
-  const prev = db.prepare<[string, number], EvalRow>('SELECT * FROM dropoff_evaluations WHERE watch_id = ? AND window_end = ?').get(inv.watch.id, inv.window.end);
+  const key = [inv.watch.id, inv.window.end] as [string, number];
+  const prev = db.prepare<[string, number], EvalRow>('SELECT * FROM dropoff_evaluations WHERE watch_id = ? AND window_end = ?').get(...key);
   // one alert per episode: an episode is a run of consecutive hourly windows that fire
   const before = db.prepare<[string, number], { fired: number; alert_id: number | null }>('SELECT fired, alert_id FROM dropoff_evaluations WHERE watch_id = ? AND window_end = ?').get(inv.watch.id, inv.window.end - HOUR_MS);
-  let alertId: number | null = null;
-  let newEpisode = false;
-  if (inv.trigger.fired) {
-    if (before?.fired === 1) alertId = before.alert_id; // the episode's alert, raised by an earlier hour
-    else if (prev?.alert_id != null) alertId = prev.alert_id; // this window was evaluated before and raised it
-    else {
-      alertId = fireAlert(ctx, inv);
-      newEpisode = true;
-    }
-  } else alertId = prev?.alert_id ?? null;
-  const stored = { ...inv, alert: alertId === null ? null : { id: alertId, newEpisode } };
-  const json = JSON.stringify({ ...stored, id: 0, review: null });
-  if (prev) {
-    db.prepare(`UPDATE dropoff_evaluations SET window_start = ?, evaluated_at = ?, origin = ?, fired = ?, entered = ?, dropped = ?, rate = ?, baseline_rate = ?, excess_pp = ?, alert_id = ?, investigation = ? WHERE id = ?`)
-      .run(inv.window.start, inv.evaluatedAt, inv.origin, inv.trigger.fired ? 1 : 0, inv.current.entered, inv.current.dropped, inv.current.rate, inv.baseline.rate, inv.excessPp, alertId, json, prev.id);
-  } else {
+  let alertId: number | null = prev?.alert_id ?? null; // this window was evaluated before and raised (or joined) an alert
+  if (inv.trigger.fired && alertId === null && before?.fired === 1) alertId = before.alert_id; // the episode's alert, raised by an earlier hour
+  const newEpisode = inv.trigger.fired && alertId === null;
+  const write = (alert: { id: number; newEpisode: boolean } | null): void => {
+    const json = JSON.stringify({ ...inv, id: 0, alert, review: null });
     db.prepare(`INSERT INTO dropoff_evaluations (watch_id, window_start, window_end, evaluated_at, origin, fired, entered, dropped, rate, baseline_rate, excess_pp, alert_id, investigation)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(inv.watch.id, inv.window.start, inv.window.end, inv.evaluatedAt, inv.origin, inv.trigger.fired ? 1 : 0, inv.current.entered, inv.current.dropped, inv.current.rate, inv.baseline.rate, inv.excessPp, alertId, json);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (watch_id, window_end) DO UPDATE SET window_start = excluded.window_start, evaluated_at = excluded.evaluated_at, origin = excluded.origin,
+        fired = excluded.fired, entered = excluded.entered, dropped = excluded.dropped, rate = excluded.rate, baseline_rate = excluded.baseline_rate,
+        excess_pp = excluded.excess_pp, alert_id = excluded.alert_id, investigation = excluded.investigation`)
+      .run(inv.watch.id, inv.window.start, inv.window.end, inv.evaluatedAt, inv.origin, inv.trigger.fired ? 1 : 0, inv.current.entered, inv.current.dropped,
+        inv.current.rate, inv.baseline.rate, inv.excessPp, alert?.id ?? null, json);
+  };
+  write(alertId === null ? null : { id: alertId, newEpisode: false });
+  if (newEpisode) {
+    // stored first, so the alert (and its push) can name the investigation
+    const id = (db.prepare<[string, number], { id: number }>('SELECT id FROM dropoff_evaluations WHERE watch_id = ? AND window_end = ?').get(...key))!.id;
+    write({ id: fireAlert(ctx, inv, id), newEpisode: true });
   }
-  const row = db.prepare<[string, number], EvalRow>('SELECT * FROM dropoff_evaluations WHERE watch_id = ? AND window_end = ?').get(inv.watch.id, inv.window.end)!;
-  if (newEpisode && alertId !== null) db.prepare(`UPDATE alerts SET "values" = json_set("values", '$.investigationId', ?) WHERE id = ? AND rule = ?`).run(row.id, alertId, DROPOFF_RULE);
-  return { ...toInvestigation(row), alert: stored.alert };
+  return toInvestigation(db.prepare<[string, number], EvalRow>('SELECT * FROM dropoff_evaluations WHERE watch_id = ? AND window_end = ?').get(...key)!);
 }
 
 const pp = (x: number | null): string => (x === null ? '—' : (x * 100).toFixed(1) + '%');
 
-function fireAlert(ctx: ServiceContext, inv: DropoffInvestigation): number {
+function fireAlert(ctx: ServiceContext, inv: DropoffInvestigation, investigationId: number): number {
   const top = inv.causes[0];
   const topText = top && top.excess > 0 ? ` Top cause: ${top.label} on ${top.device} (${top.current} dropped session(s) vs ${top.expected} expected).` : '';
   const entry = ctx.alerts.fire({
@@ -192,7 +190,7 @@ function fireAlert(ctx: ServiceContext, inv: DropoffInvestigation): number {
       timezone: inv.timezone, entered: inv.current.entered, dropped: inv.current.dropped,
       ratePct: inv.current.rate === null ? null : Math.round(inv.current.rate * 10_000) / 100, baselineRatePct: inv.baseline.rate === null ? null : Math.round(inv.baseline.rate * 10_000) / 100,
       baselineEntered: inv.baseline.entered, excessPp: inv.excessPp, thresholdPp: inv.trigger.thresholdPp, z: inv.z, excessDropped: inv.excessDropped,
-      topCause: top?.cause ?? null, topDevice: top?.device ?? null, topExcess: top?.excess ?? null,
+      topCause: top?.cause ?? null, topDevice: top?.device ?? null, topExcess: top?.excess ?? null, investigationId,
     },
     firedAt: ctx.clock.now(),
     runbookUrl: runbookUrl(ctx.settings.get().runbookBaseUrl, 'funnel-dropoff'),

@@ -28,7 +28,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { DropoffInvestigation } from '../../../analytics/dropoff/index.ts';
-import { useApi, useApiQuery, errorMessage } from '../../api/ApiContext.tsx';
+import { useApi, useApiQuery, usePush, errorMessage } from '../../api/ApiContext.tsx';
 import { formatDateTime, formatInt } from '../../format.ts';
 import { monoFont } from '../../theme.ts';
 import { KpiCard } from '../KpiCard.tsx';
@@ -55,6 +55,12 @@ export function InvestigationCard(props: { timezone: string; latestDay: string |
   const [flagOpen, setFlagOpen] = useState(false);
   const [note, setNote] = useState('');
   const [settingsOpen, setSettingsOpen] = useState(false);
+  // a drop-off alert fired (hourly run): show the new investigation
+  usePush('alert.fired', (a) => {
+    if (a.rule !== 'funnel_dropoff') return;
+    setSelected(typeof a.values.investigationId === 'number' ? a.values.investigationId : null);
+    setNonce((n) => n + 1);
+  });
 
   useEffect(() => {
     if (props.latestDay && !date) setDate(props.latestDay);
