@@ -18,6 +18,7 @@ import { PageHeader } from '../components/PageHeader.tsx';
 import { formatAlertValue, formatDateTime, formatTime } from '../format.ts';
 import { alertValueItems } from '../state/alerts.ts';
 import { RunbookLink } from '../components/RunbookLink.tsx';
+import { buildHash } from '../router.ts';
 import { displayMoney } from '../../analytics/money.ts';
 import type { AlertEntry } from '../../main/common/types.ts';
 
@@ -103,6 +104,9 @@ export function AlertsPage() {
                 </TableCell>
                 <TableCell>
                   {a.runbookUrl ? <RunbookLink url={a.runbookUrl} /> : '—'}
+                  {a.rule === 'funnel_dropoff' && typeof a.values.investigationId === 'number' ? (
+                    <Box><a href={buildHash('funnels', { investigation: a.values.investigationId })} data-testid="alert-investigation-link">Open the investigation</a></Box>
+                  ) : null}
                 </TableCell>
                 <TableCell sx={{ whiteSpace: 'nowrap' }}>
                   {a.acknowledgedAt !== null ? (

@@ -78,11 +78,16 @@ describe('the investigation', () => {
 
   it('fires once per episode: the next hours that stay high join the same alert', async () => {
     const call = directClient(inc.services.handlers);
+    const first = (await call('alerts.list', {})).find((a) => a.rule === 'funnel_dropoff')!;
+    // two hours later, the hour between not evaluated: the windows overlap, so the same episode
+    const [r22] = await call('dropoff.investigate', { date: INCIDENT_DAY, hour: 22 });
+    expect(r22!.trigger.fired).toBe(true);
+    expect(r22!.alert).toEqual({ id: first.id, newEpisode: false });
     const [r21] = await call('dropoff.investigate', { date: INCIDENT_DAY, hour: 21 });
     expect(r21!.trigger.fired).toBe(true);
-    expect(r21!.alert!.newEpisode).toBe(false);
+    expect(r21!.alert).toEqual({ id: first.id, newEpisode: false });
     const again = await call('dropoff.investigate', { date: INCIDENT_DAY, hour: 20 });
-    expect(again[0]!.alert!.newEpisode).toBe(false);
+    expect(again[0]!.alert).toEqual({ id: first.id, newEpisode: false });
     expect((await call('alerts.list', {})).filter((a) => a.rule === 'funnel_dropoff')).toHaveLength(1);
     const list = await call('dropoff.list', { firedOnly: true });
     expect(list.rows.map((x) => [x.topCause, x.topDevice])).toContainEqual(['payment_failed:wallet_unavailable', 'android']);
@@ -167,6 +172,41 @@ describe('the investigation', () => {
     const inv = await call('dropoff.get', { id: row.id });
     expect(inv.origin).toBe('schedule');
     expect(inv.window.label).toBe('2026-03-15 14:00 – 2026-03-15 17:00');
+  });
+});
+
+describe('episodes', () => {
+  it('one alert per run of firing hours; a quiet hour re-arms the rule', async () => {
+    const call = directClient(clean.services.handlers);
+    const defaults = await call('dropoff.settings.get', undefined);
+    // a hair trigger on 1-hour windows, so noise fires some hours and not others
+    await call('dropoff.settings.update', { thresholdPp: 0, minZ: 0, minEntered: 1, minBaselineEntered: 1, windowHours: 1 });
+    try {
+      const fired: boolean[] = [];
+      const alertOf: (number | null)[] = [];
+      for (let hour = 0; hour < 24; hour++) {
+        const [r] = await call('dropoff.investigate', { date: '2026-03-13', hour });
+        fired.push(r!.trigger.fired);
+        alertOf.push(r!.alert?.id ?? null);
+      }
+      const runs = fired.filter((f, i) => f && !fired[i - 1]).length;
+      expect(runs).toBeGreaterThanOrEqual(2);
+      const alerts = (await call('alerts.list', {})).filter((a) => a.rule === 'funnel_dropoff');
+      expect(alerts).toHaveLength(runs);
+      expect(clean.notifier.sent.filter((n) => n.title.startsWith('Funnel drop-off'))).toHaveLength(runs);
+      // every firing hour carries the alert of the first hour of its run
+      const seen = new Set<number>();
+      fired.forEach((f, i) => {
+        if (!f) return expect(alertOf[i]).toBeNull();
+        if (fired[i - 1]) return expect(alertOf[i]).toBe(alertOf[i - 1]);
+        expect(seen.has(alertOf[i]!)).toBe(false); // a new episode, a new alert
+        seen.add(alertOf[i]!);
+      });
+      expect([...seen].sort()).toEqual(alerts.map((a) => a.id).sort());
+    } finally {
+      const { watches: _w, ...rest } = defaults;
+      await call('dropoff.settings.update', rest);
+    }
   });
 });
 

@@ -151,8 +151,11 @@ function store(ctx: ServiceContext, inv: DropoffInvestigation): DropoffInvestiga
   const { db } = ctx;
   const key = [inv.watch.id, inv.window.end] as [string, number];
   const prev = db.prepare<[string, number], EvalRow>('SELECT * FROM dropoff_evaluations WHERE watch_id = ? AND window_end = ?').get(...key);
-  // one alert per episode: an episode is a run of consecutive hourly windows that fire
-  const before = db.prepare<[string, number], { fired: number; alert_id: number | null }>('SELECT fired, alert_id FROM dropoff_evaluations WHERE watch_id = ? AND window_end = ?').get(inv.watch.id, inv.window.end - HOUR_MS);
+  // one alert per episode: firing windows whose evaluations follow each other by at most the window
+  // length (the hourly run: consecutive hours) share the alert raised by the first
+  const before = db.prepare<[string, number, number], { fired: number; alert_id: number | null }>(
+    'SELECT fired, alert_id FROM dropoff_evaluations WHERE watch_id = ? AND window_end < ? AND window_end >= ? ORDER BY window_end DESC LIMIT 1',
+  ).get(inv.watch.id, inv.window.end, inv.window.end - Math.max(1, inv.window.hours) * HOUR_MS);
   let alertId: number | null = prev?.alert_id ?? null; // this window was evaluated before and raised (or joined) an alert
   if (inv.trigger.fired && alertId === null && before?.fired === 1) alertId = before.alert_id; // the episode's alert, raised by an earlier hour
   const newEpisode = inv.trigger.fired && alertId === null;

@@ -6,7 +6,7 @@
  * "flag for UX/product review" action (audited). "Investigate" evaluates a window on demand.
  * docs/funnels.md states the baseline and the attribution method.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -36,6 +36,7 @@ import { DownloadIcon } from './icons.tsx';
 import { saveExport } from './download.ts';
 import { pct } from './funnelsFormat.ts';
 import { DropoffSettingsDialog } from './DropoffSettingsDialog.tsx';
+import { useRoute } from '../../useRoute.ts';
 
 const num = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 const signed = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '—' : `${x > 0 ? '+' : ''}${x.toFixed(d)}`);
@@ -45,7 +46,17 @@ export function InvestigationCard(props: { timezone: string; latestDay: string |
   const tz = props.timezone;
   const [nonce, setNonce] = useState(0);
   const list = useApiQuery('dropoff.list', { limit: 48 }, String(nonce));
-  const [selected, setSelected] = useState<number | null>(null);
+  const [route] = useRoute();
+  const linked = Number(route.params.investigation);
+  const [selected, setSelected] = useState<number | null>(Number.isInteger(linked) && linked > 0 ? linked : null);
+  const cardRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // opened from an alert (#/funnels?investigation=ID): show that one
+    if (Number.isInteger(linked) && linked > 0) {
+      setSelected(linked);
+      cardRef.current?.scrollIntoView({ block: 'start' });
+    }
+  }, [linked]);
   const [inv, setInv] = useState<DropoffInvestigation | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -124,7 +135,7 @@ export function InvestigationCard(props: { timezone: string; latestDay: string |
 
   const causes = inv ? inv.causes.filter((c) => c.excess > 0 || c.current > 0).slice(0, 12) : [];
   return (
-    <Card data-testid="dropoff-card">
+    <Card data-testid="dropoff-card" ref={cardRef}>
       <CardContent>
         <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, mb: 1, flexWrap: 'wrap' }}>
           <Box sx={{ flex: 1, minWidth: 280 }}>
@@ -135,6 +146,7 @@ export function InvestigationCard(props: { timezone: string; latestDay: string |
           </Box>
           <TextField select size="small" label="Evaluation" value={id ?? ''} onChange={(e) => setSelected(Number(e.target.value))} sx={{ minWidth: 300 }} data-testid="dropoff-select">
             {rows.length === 0 ? <MenuItem value="" disabled>none yet</MenuItem> : null}
+            {id !== null && !rows.some((r) => r.id === id) ? <MenuItem value={id}>#{id}{inv && inv.id === id ? ` · ${inv.window.label} · ${inv.watch.id}` : ''}</MenuItem> : null}
             {rows.map((r) => (
               <MenuItem key={r.id} value={r.id}>
                 {formatDateTime(r.windowStart, tz)} – {formatDateTime(r.windowEnd, tz).slice(11)} · {r.watchId} · {pct(r.rate)} vs {pct(r.baselineRate)}{r.fired ? ' · ALERT' : ''}{r.flagged ? ' · flagged' : ''}
