@@ -31,6 +31,12 @@ export interface DropoffSettings {
   minBaselineEntered: number;
   /** no trigger unless the two-proportion z score of the rise is at least this (0 = off) */
   minZ: number;
+  /**
+   * a session is dropped when it has not reached the watch's last step this many minutes after
+   * reaching its first (the same for the window and the baseline); a window is judged only once
+   * the data reaches its end + this, so sessions still in flight never count as dropped
+   */
+  completionMinutes: number;
   watches: DropoffWatch[];
 }
 
@@ -50,6 +56,7 @@ export const DEFAULT_DROPOFF_SETTINGS: DropoffSettings = {
   minEntered: 30,
   minBaselineEntered: 100,
   minZ: 3,
+  completionMinutes: 30,
   watches: [DEFAULT_WATCH],
 };
 
@@ -376,6 +383,10 @@ export interface DropoffInvestigation {
   funnel: { id: string; name: string };
   timezone: string;
   window: TimeWindow & { label: string; hours: number };
+  /** minutes a session has to reach the last step (see DropoffSettings.completionMinutes) */
+  completionMinutes: number;
+  /** the data reached window end + completionMinutes when evaluated (else the trigger does not fire) */
+  dataComplete: boolean;
   baselineMethod: string;
   baselineWindows: (TimeWindow & Counts)[];
   current: Counts & { rate: number | null };

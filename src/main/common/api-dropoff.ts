@@ -26,6 +26,7 @@ export const dropoffArgs = {
     minEntered: s.optional(s.int({ min: 1, max: 1_000_000 })),
     minBaselineEntered: s.optional(s.int({ min: 1, max: 10_000_000 })),
     minZ: s.optional(s.number({ min: 0, max: 20 })),
+    completionMinutes: s.optional(s.int({ min: 1, max: 24 * 60 })),
     watches: s.optional(s.array(watchSchema, { max: 10 })),
   }),
   'dropoff.investigate': s.object({

@@ -203,6 +203,16 @@ describe('episodes', () => {
         seen.add(alertOf[i]!);
       });
       expect([...seen].sort()).toEqual(alerts.map((a) => a.id).sort());
+
+      // the last hour of data: its sessions have not had completionMinutes to complete, so it cannot fire
+      const [tail] = await call('dropoff.investigate', { date: '2026-03-15', hour: 23 });
+      expect(tail!.dataComplete).toBe(false);
+      expect(tail!.excessPp!).toBeGreaterThan(0); // above the baseline: with complete data this hair trigger would fire
+      expect(tail!.trigger).toMatchObject({ fired: false, reason: expect.stringMatching(/not had 30 min to complete/) });
+      // without arguments the latest window whose sessions had the time is chosen
+      const [latest] = await call('dropoff.investigate', {});
+      expect(latest!.dataComplete).toBe(true);
+      expect(latest!.window.label).toBe('2026-03-15 22:00 – 2026-03-15 23:00');
     } finally {
       const { watches: _w, ...rest } = defaults;
       await call('dropoff.settings.update', rest);

@@ -19,11 +19,12 @@ export const EXIT_DROPOFF_ALERT = 4;
 export const INVESTIGATE_USAGE = `  funnel investigate [--at ISO | --date YYYY-MM-DD --hour H] [--watch ID] [--json]
          [--out FILE --format csv|xlsx [--table summary|segments|causes|sessions]]
                                                     drop-off investigation of the window ending at --at's hour (or
-                                                    at the end of hour H; default: the last whole hour with data);
+                                                    at the end of hour H; default: the latest window with complete data);
                                                     exit 4 when the trigger fires
   funnel dropoff-settings [get] | funnel dropoff-settings set KEY VALUE
                                                     the drop-off watch settings (thresholdPp, windowHours, baselineDays,
-                                                    minEntered, minBaselineEntered, minZ, enabled, watches as JSON)`;
+                                                    minEntered, minBaselineEntered, minZ, completionMinutes, enabled,
+                                                    watches as JSON)`;
 
 export async function dropoffSettingsCmd(services: Services, { positionals }: Parsed, io: Out): Promise<number> {
   const call = directClient(services.handlers);
@@ -94,7 +95,7 @@ export function renderInvestigation(i: DropoffInvestigation): string {
     `#${i.id} ${i.watch.label} (${i.watch.fromLabel} -> ${i.watch.toLabel}), ${i.window.label} ${i.timezone}`,
     `  drop-off ${pct(i.current.rate)} (${i.current.dropped}/${i.current.entered}) vs baseline ${pct(i.baseline.rate)} (${i.baseline.dropped}/${i.baseline.entered}): ` +
       `${i.excessPp === null ? '—' : (i.excessPp >= 0 ? '+' : '') + i.excessPp + ' pp'}, z ${i.z ?? '—'}, excess ${i.excessDropped} session(s)`,
-    `  baseline: ${i.baselineMethod}`,
+    `  baseline: ${i.baselineMethod}; dropped = not completed within ${i.completionMinutes} min${i.dataComplete ? '' : ' (data incomplete for this window)'}`,
     `  trigger (> ${i.trigger.thresholdPp} pp): ${i.trigger.fired ? 'FIRED' : 'no'} — ${i.trigger.reason}${i.alert ? ` (alert #${i.alert.id}${i.alert.newEpisode ? ', new episode' : ', same episode'})` : ''}`,
   ];
   const top = i.causes.filter((c) => c.excess > 0).slice(0, 8);

@@ -69,10 +69,10 @@ function hourLabel(ms: number, tz: string): string {
 }
 
 /** Counts per device x source and the dropped sessions of one window (worker + event log). */
-async function gatherWindow(ctx: ServiceContext, steps: FunnelStep[], w: TimeWindow, withSessions: boolean): Promise<WindowData & { watermark: { seq: number; time: number | null } }> {
+async function gatherWindow(ctx: ServiceContext, steps: FunnelStep[], w: TimeWindow, completionMs: number): Promise<WindowData & { watermark: { seq: number; time: number | null } }> {
   const tz = ctx.settings.get().timezone;
   const q: FunnelQuery = {
-    spec: { steps, order: 'sequential', windowMs: STANDARD_FUNNEL.windowMs }, unit: 'session', start: w.start, end: w.end, timezone: tz,
+    spec: { steps, order: 'sequential', windowMs: completionMs }, unit: 'session', start: w.start, end: w.end, timezone: tz,
     sessionGapMs: DEFAULT_SESSION_GAP_MS, breakdown: ['device', 'source'], topN: 100, trend: null,
     meta: { id: null, name: 'drop-off watch', from: null, to: null },
   };
@@ -82,31 +82,28 @@ async function gatherWindow(ctx: ServiceContext, steps: FunnelStep[], w: TimeWin
     device: row.keys.device ?? 'unknown', source: row.keys.source ?? 'unknown', entered: row.entered, dropped: row.entered - (row.reached[last] ?? 0),
   }));
   const dropped: DroppedSession[] = [];
-  if (withSessions) {
-    const windowMs = STANDARD_FUNNEL.windowMs;
-    const bySession = new Map<string, SignalEvent[]>();
-    const rows = ctx.db.prepare<[number, number], { session_id: string; type: SignalEvent['type']; time: number; code: string | null; reason: string | null; detail: string | null }>(
-      `SELECT session_id, type, time, code, json_extract(data, '$.reason') AS reason,
-         CASE type WHEN 'payment.failed' THEN json_extract(data, '$.method') WHEN 'error.occurred' THEN json_extract(data, '$.service') ELSE json_extract(data, '$.last_step') END AS detail
-       FROM events WHERE type IN ('${SIGNAL_TYPES.join("','")}') AND time >= ? AND time <= ? AND session_id IS NOT NULL`,
-    ).all(w.start, w.end + windowMs);
-    for (const e of rows) {
-      const l = bySession.get(e.session_id) ?? [];
-      l.push({ type: e.type, time: e.time, code: e.type === 'checkout.abandoned' ? e.reason : e.code, detail: e.detail });
-      bySession.set(e.session_id, l);
-    }
-    for (let step = 1; step < steps.length; step++) {
-      for (let offset = 0; offset < DRILL_CAP; offset += DRILL_PAGE) {
-        const page = await ctx.worker.run('funnel.drilldown', { query: q, step, offset, limit: DRILL_PAGE });
-        for (const u of page.rows) {
-          const sig = (bySession.get(u.unit) ?? []).filter((e) => e.time >= u.enteredAt && e.time <= u.enteredAt + windowMs);
-          dropped.push({ unit: u.unit, userId: u.userId, device: u.device, source: u.source, enteredAt: u.enteredAt, lastStepAt: u.lastStepAt, lastStep: page.label, causes: sessionCauses(sig) });
-        }
-        if (offset + DRILL_PAGE >= page.total) break;
-      }
-    }
-    dropped.sort((a, b) => a.enteredAt - b.enteredAt || a.unit.localeCompare(b.unit));
+  const bySession = new Map<string, SignalEvent[]>();
+  const rows = ctx.db.prepare<[number, number], { session_id: string; type: SignalEvent['type']; time: number; code: string | null; reason: string | null; detail: string | null }>(
+    `SELECT session_id, type, time, code, json_extract(data, '$.reason') AS reason,
+       CASE type WHEN 'payment.failed' THEN json_extract(data, '$.method') WHEN 'error.occurred' THEN json_extract(data, '$.service') ELSE json_extract(data, '$.last_step') END AS detail
+     FROM events WHERE type IN ('${SIGNAL_TYPES.join("','")}') AND time >= ? AND time <= ? AND session_id IS NOT NULL`,
+  ).all(w.start, w.end + completionMs);
+  for (const e of rows) {
+    const l = bySession.get(e.session_id) ?? [];
+    l.push({ type: e.type, time: e.time, code: e.type === 'checkout.abandoned' ? e.reason : e.code, detail: e.detail });
+    bySession.set(e.session_id, l);
   }
+  for (let step = 1; step < steps.length; step++) {
+    for (let offset = 0; offset < DRILL_CAP; offset += DRILL_PAGE) {
+      const page = await ctx.worker.run('funnel.drilldown', { query: q, step, offset, limit: DRILL_PAGE });
+      for (const u of page.rows) {
+        const sig = (bySession.get(u.unit) ?? []).filter((e) => e.time >= u.enteredAt && e.time <= u.enteredAt + completionMs);
+        dropped.push({ unit: u.unit, userId: u.userId, device: u.device, source: u.source, enteredAt: u.enteredAt, lastStepAt: u.lastStepAt, lastStep: page.label, causes: sessionCauses(sig) });
+      }
+      if (offset + DRILL_PAGE >= page.total) break;
+    }
+  }
+  dropped.sort((a, b) => a.enteredAt - b.enteredAt || a.unit.localeCompare(b.unit));
   return { ...w, segments, dropped, watermark: { seq: r.watermark.seq, time: r.watermark.time } };
 }
 
@@ -115,12 +112,17 @@ export async function evaluateWatch(ctx: ServiceContext, watch: DropoffWatch, en
   const s = getDropoffSettings(ctx);
   const tz = ctx.settings.get().timezone;
   const steps = watchSteps(watch);
+  const completionMs = s.completionMinutes * 60_000;
   const { current, baseline } = windowsFor(end, s.windowHours, s.baselineDays, tz);
-  const cur = await gatherWindow(ctx, steps, current, true);
+  const cur = await gatherWindow(ctx, steps, current, completionMs);
   const base: WindowData[] = [];
-  for (const b of baseline) base.push(await gatherWindow(ctx, steps, b, true));
+  for (const b of baseline) base.push(await gatherWindow(ctx, steps, b, completionMs));
   const a = attribute(cur, base);
-  const t = evaluateTrigger(a.current, a.baseline, s);
+  const dataComplete = cur.watermark.time !== null && cur.watermark.time >= current.end + completionMs;
+  let t = evaluateTrigger(a.current, a.baseline, s);
+  if (!dataComplete && t.fired) {
+    t = { ...t, fired: false, reason: `the window's sessions have not had ${s.completionMinutes} min to complete yet (data up to ${cur.watermark.time === null ? 'nothing' : new Date(cur.watermark.time).toISOString()})` };
+  }
   const fromLabel = steps[0]!.label ?? steps[0]!.eventType, toLabel = steps.at(-1)!.label ?? steps.at(-1)!.eventType;
   const inv: DropoffInvestigation = {
     id: 0,
@@ -128,6 +130,8 @@ export async function evaluateWatch(ctx: ServiceContext, watch: DropoffWatch, en
     funnel: { id: STANDARD_FUNNEL.id, name: STANDARD_FUNNEL.name },
     timezone: tz,
     window: { ...current, hours: s.windowHours, label: `${hourLabel(current.start, tz)} – ${hourLabel(current.end, tz)}` },
+    completionMinutes: s.completionMinutes,
+    dataComplete,
     baselineMethod: `pooled over the same local hours (${hourLabel(current.start, tz).slice(11)}–${hourLabel(current.end, tz).slice(11)}, ${tz}) of the previous ${s.baselineDays} day(s): Σ dropped / Σ sessions`,
     baselineWindows: base.map((b) => ({ start: b.start, end: b.end, entered: b.segments.reduce((x, y) => x + y.entered, 0), dropped: b.segments.reduce((x, y) => x + y.dropped, 0) })),
     current: a.current, baseline: a.baseline,
@@ -201,7 +205,7 @@ function fireAlert(ctx: ServiceContext, inv: DropoffInvestigation, investigation
   return entry.id;
 }
 
-/** The window end for on-demand arguments: `at` → start of its local hour; date+hour → end of that hour; default → the last whole hour with data. */
+/** The window end for on-demand arguments: `at` → start of its local hour; date+hour → end of that hour; default → the latest window whose sessions had completionMinutes in the data. */
 export function windowEnd(ctx: ServiceContext, a: { at?: number; date?: string; hour?: number }): number {
   const tz = ctx.settings.get().timezone;
   if (a.at !== undefined) {
@@ -213,17 +217,30 @@ export function windowEnd(ctx: ServiceContext, a: { at?: number; date?: string; 
     const [y, m, d] = a.date.split('-').map(Number) as [number, number, number];
     return startOfLocalHour(zonedToUtc(y, m, d, a.hour, 0, tz), tz) + HOUR_MS;
   }
+  const latest = latestEventTime(ctx);
+  return startOfLocalHour((latest ?? ctx.clock.now()) - getDropoffSettings(ctx).completionMinutes * 60_000, tz);
+}
+
+/** The latest event time known (sync state, else the last arrived event). */
+function latestEventTime(ctx: ServiceContext): number | null {
   const st = ctx.db.prepare('SELECT max(last_event_time) FROM sync_state').pluck().get() as number | null;
   const last = ctx.db.prepare('SELECT time FROM events ORDER BY seq DESC LIMIT 1').pluck().get() as number | undefined;
   const latest = Math.max(st ?? -Infinity, last ?? -Infinity);
-  return startOfLocalHour(Number.isFinite(latest) ? latest : ctx.clock.now(), tz);
+  return Number.isFinite(latest) ? latest : null;
 }
 
-/** The hourly scheduled run: evaluate every enabled watch for the window ending at the start of `now`'s local hour (once per window). */
+/**
+ * The hourly scheduled run: evaluate every enabled watch, once per window, for the latest window
+ * whose sessions have had completionMinutes to complete by `now` (the window ending at the start of
+ * the local hour containing now − completionMinutes), as soon as the synced data reaches that far.
+ */
 export async function evaluateScheduled(ctx: ServiceContext, now: number): Promise<DropoffInvestigation[]> {
   const s = getDropoffSettings(ctx);
   if (!s.enabled) return [];
-  const end = startOfLocalHour(now, ctx.settings.get().timezone);
+  const completionMs = s.completionMinutes * 60_000;
+  const end = startOfLocalHour(now - completionMs, ctx.settings.get().timezone);
+  const latest = latestEventTime(ctx);
+  if (latest === null || latest < end + completionMs) return []; // the sync has not caught up yet: a later tick will
   const out: DropoffInvestigation[] = [];
   for (const w of s.watches.filter((x) => x.enabled)) {
     if (!ctx.db.open) break;

@@ -19,7 +19,7 @@ import type { DropoffSettings, DropoffWatch } from '../../../analytics/dropoff/i
 import { STANDARD_STEPS } from '../../../analytics/funnel/definition.ts';
 import { useApi, errorMessage } from '../../api/ApiContext.tsx';
 
-type NumKey = 'thresholdPp' | 'windowHours' | 'baselineDays' | 'minEntered' | 'minBaselineEntered' | 'minZ';
+type NumKey = 'thresholdPp' | 'windowHours' | 'baselineDays' | 'minEntered' | 'minBaselineEntered' | 'minZ' | 'completionMinutes';
 const FIELDS: { key: NumKey; label: string; help: string; int: boolean }[] = [
   { key: 'thresholdPp', label: 'Threshold (pp)', help: 'alert when the drop-off is more than this many points above the baseline', int: false },
   { key: 'windowHours', label: 'Window (hours)', help: 'the last N whole local hours', int: true },
@@ -27,6 +27,7 @@ const FIELDS: { key: NumKey; label: string; help: string; int: boolean }[] = [
   { key: 'minEntered', label: 'Min sessions', help: 'in the window', int: true },
   { key: 'minBaselineEntered', label: 'Min baseline sessions', help: 'over the baseline windows', int: true },
   { key: 'minZ', label: 'Min z score', help: 'noise guard; 0 turns it off', int: false },
+  { key: 'completionMinutes', label: 'Completion (minutes)', help: 'dropped = not completed this long after reaching the step', int: true },
 ];
 
 export function DropoffSettingsDialog(props: { open: boolean; onClose: () => void; onSaved: (s: DropoffSettings) => void }) {

@@ -185,7 +185,9 @@ export function InvestigationCard(props: { timezone: string; latestDay: string |
               <KpiCard label="Excess" value={`${signed(inv.excessPp)} pp`} testid="dropoff-kpi-excess" footer={`threshold > ${inv.trigger.thresholdPp} pp · z ${num(inv.z, 2)}`} />
               <KpiCard label="Excess dropped sessions" value={num(inv.excessDropped, 1)} testid="dropoff-kpi-excess-sessions" footer="dropped − baseline rate × sessions" />
             </Box>
-            <Typography variant="caption" color="text.secondary">Baseline: {inv.baselineMethod}. Trigger: {inv.trigger.reason}.</Typography>
+            <Typography variant="caption" color="text.secondary">
+              Baseline: {inv.baselineMethod}. Dropped = did not reach {inv.watch.toLabel} within {inv.completionMinutes} min{inv.dataComplete ? '' : ' (the data does not cover that yet for this window)'}. Trigger: {inv.trigger.reason}.
+            </Typography>
             <Box sx={{ display: 'flex', gap: 0.75, flexWrap: 'wrap', alignItems: 'center' }}>
               <Typography variant="caption" color="text.secondary">Common causes:</Typography>
               {inv.commonCauses.map((c) => (
