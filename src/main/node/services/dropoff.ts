@@ -336,15 +336,21 @@ export function createDropoffHandlers(ctx: ServiceContext): DropoffHandlers {
     async 'dropoff.list'(a) {
       const where = a.firedOnly ? 'WHERE fired = 1' : '';
       const total = db.prepare(`SELECT count(*) FROM dropoff_evaluations ${where}`).pluck().get() as number;
-      const rows = db.prepare<[number, number], EvalRow>(`SELECT * FROM dropoff_evaluations ${where} ORDER BY window_end DESC, id DESC LIMIT ? OFFSET ?`).all(a.limit ?? 50, a.offset ?? 0);
+      // the top cause straight from the stored JSON (without parsing the sessions)
+      const rows = db.prepare<[number, number], Omit<EvalRow, 'investigation'> & { top_cause: string | null; top_device: string | null; top_excess: number | null }>(
+        `SELECT id, watch_id, window_start, window_end, evaluated_at, fired, entered, rate, baseline_rate, excess_pp, alert_id, review_flagged_at,
+           json_extract(investigation, '$.causes[0].cause') AS top_cause, json_extract(investigation, '$.causes[0].device') AS top_device,
+           json_extract(investigation, '$.causes[0].excess') AS top_excess
+         FROM dropoff_evaluations ${where} ORDER BY window_end DESC, id DESC LIMIT ? OFFSET ?`,
+      ).all(a.limit ?? 50, a.offset ?? 0);
       return {
         total,
         rows: rows.map((r): DropoffListRow => {
-          const top = (JSON.parse(r.investigation) as DropoffInvestigation).causes[0];
+          const top = r.top_excess !== null && r.top_excess > 0 ? { cause: r.top_cause, device: r.top_device, excess: r.top_excess } : null;
           return {
             id: r.id, watchId: r.watch_id, windowStart: r.window_start, windowEnd: r.window_end, evaluatedAt: r.evaluated_at, fired: r.fired === 1,
             entered: r.entered, rate: r.rate, baselineRate: r.baseline_rate, excessPp: r.excess_pp, alertId: r.alert_id,
-            topCause: top && top.excess > 0 ? top.cause : null, topDevice: top && top.excess > 0 ? top.device : null, flagged: r.review_flagged_at !== null,
+            topCause: top?.cause ?? null, topDevice: top?.device ?? null, flagged: r.review_flagged_at !== null,
           };
         }),
       };
