@@ -456,12 +456,19 @@ export class MarketSim {
       const carryKey = `${a.seller}|${a.currency}`;
       const base = a.escrow - a.commission - a.fees - a.penalties;
       const owed = carry.get(carryKey) ?? 0;
-      const deducted = Math.max(0, Math.min(owed, base - 1));
+      const deducted = Math.max(0, Math.min(owed, base));
       const expected = base - deducted;
       const x = r.next();
       const pct = r.range(0.005, 0.08);
       const ref = 'FT' + this.dates[i]!.slice(2).replace(DATE_RE, '') + r.chars(8, DIGITS);
-      if (expected <= 0) return;
+      const t = disburseAt + idx * 5000;
+      if (t > this.params.cutoff) return;
+      if (expected <= 0) {
+        // nothing payable this week (or a deduction took all of it): no statement
+        if (deducted > 0) carry.set(carryKey, owed - deducted);
+        if (owed - deducted === 0) carry.delete(carryKey);
+        return;
+      }
       let disbursed = expected;
       let kind: PayoutInjection['kind'] | null = null;
       if (x < 0.04) {
@@ -477,8 +484,6 @@ export class MarketSim {
           kind = 'overpayment';
         }
       }
-      const t = disburseAt + idx * 5000;
-      if (t > this.params.cutoff) return;
       const left = owed - deducted + (kind === 'overpayment' ? disbursed - expected : 0);
       if (left > 0) carry.set(carryKey, left);
       else carry.delete(carryKey);
