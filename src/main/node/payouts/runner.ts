@@ -14,13 +14,13 @@
 import type { ServiceContext } from '../services/context.ts';
 import type { PayoutRunDetail } from '../../common/api-payouts.ts';
 import {
-  PAYOUT_RULES_VERSION, isDiscrepancy, reconcilePayouts, weekWindow, type DisbursementEventInput, type EscrowInput, type PayoutResult, type PenaltyInput, type StatementInput,
+  PAYOUT_RULES_VERSION, isDiscrepancy, previousIsoWeek, reconcilePayouts, weekWindow, type DisbursementEventInput, type EscrowInput, type PayoutResult, type PenaltyInput, type StatementInput,
 } from '../../../analytics/payouts/engine.ts';
 import { convertMinor, displayMoney, parseMinor } from '../../../analytics/money.ts';
 import { platformGet } from '../reconcile/platform.ts';
 import { runbookUrl } from '../services/alerts.ts';
 import {
-  addTicketEvent, getPayoutSettings, insertLines, outstandingDeductions, putBlob, runDetail, sha256,
+  addTicketEvent, getPayoutSettings, insertLines, latestDoneRun, outstandingDeductions, putBlob, runDetail, sha256,
 } from './store.ts';
 
 interface WireMoney { amount: string; currency: string }
@@ -108,7 +108,6 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
     // no statements (HTTP 404): the week is not disbursed yet or outside the platform's history;
     // nothing can be compared, so the run fails instead of calling every seller underpaid
     if (!fetched) throw new Error(`the platform has no payout statements for ${req.week} (not disbursed yet, or outside its history)`);
-    const note: string | null = null;
     const statementSha = putBlob(db, fetched.bytes, now());
     const statements = parseStatements(Buffer.from(fetched.bytes).toString('utf8'), req.week);
     const { escrows, penalties, events } = readWeekInputs(ctx, req.week);
@@ -133,11 +132,15 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
 
     db.transaction(() => {
       const ins = db.prepare('INSERT INTO payout_run_inputs (run_id, seq, kind, origin, sha256, rows, note) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      ins.run(runId, 1, 'statements', `${platform.url.replace(/\/+$/, '')}/v1/payouts/statements?week=${req.week}`, statementSha, statements.length, note);
+      ins.run(runId, 1, 'statements', `${platform.url.replace(/\/+$/, '')}/v1/payouts/statements?week=${req.week}`, statementSha, statements.length, null);
       ins.run(runId, 2, 'escrow_releases', 'workspace: escrow.released events', sha256(canonical(escrows)), escrows.length, null);
       ins.run(runId, 3, 'penalties', 'workspace: seller.penalty_applied events', sha256(canonical(penalties)), penalties.length, null);
       ins.run(runId, 4, 'disbursement_events', 'workspace: payout.disbursed events', sha256(canonical(events)), events.length, null);
-      ins.run(runId, 5, 'deductions', 'workspace: deductions carried forward', sha256(canonical(deductions)), deductions.length, null);
+      const prevWeek = previousIsoWeek(req.week);
+      const prevNote = latestDoneRun(db, prevWeek) === null
+        ? `${prevWeek} has no payout run: overpayments of weeks not reconciled yet are not deducted here (run the weeks in order)`
+        : null;
+      ins.run(runId, 5, 'deductions', 'workspace: deductions carried forward', sha256(canonical(deductions)), deductions.length, prevNote);
       insertLines(db, runId, result.lines);
       const f = db.prepare('INSERT INTO payout_findings (run_id, seq, kind, disbursement_id, seller_id, currency, detail) VALUES (?, ?, ?, ?, ?, ?, ?)');
       result.findings.forEach((x, i) => f.run(runId, i + 1, x.kind, x.disbursementId, x.sellerId, x.currency, JSON.stringify(x)));
