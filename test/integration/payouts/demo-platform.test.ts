@@ -35,6 +35,7 @@ let call: ReturnType<typeof directClient>;
 let inj: Injections;
 const clock = new ManualClock(dayRange('2025-07-01', TZ).start + 8 * 3600_000);
 const runs = new Map<string, { run: PayoutRunDetail; lines: PayoutLineRow[] }>();
+const WS = mkdtempSync(join(tmpdir(), 'ml-payouts-'));
 
 async function statementsOf(week: string): Promise<{ seller_id: string; currency: string; deductions: { amount: string; currency: string } }[]> {
   const r = await fetch(`${platform.url}/v1/payouts/statements?week=${week}`, { headers: { authorization: 'Bearer tok' } });
@@ -48,7 +49,7 @@ async function platformTransfers(): Promise<{ idempotency_key: string; amount: {
 
 beforeAll(async () => {
   platform = await startPlatform({ port: 0, seed: 11, days: 35, users: 800, endDate: END, token: 'tok', worker: false });
-  services = await createServices({ workspaceDir: mkdtempSync(join(tmpdir(), 'ml-payouts-')), mode: 'test', secrets: new MemorySecretStore(), notifier: new RecordingNotifier(), clock });
+  services = await createServices({ workspaceDir: WS, mode: 'test', secrets: new MemorySecretStore(), notifier: new RecordingNotifier(), clock });
   call = directClient(services.handlers);
   await call('settings.update', { platformUrl: platform.url, pollSeconds: 0 });
   await call('settings.setToken', { token: 'tok' });
@@ -171,6 +172,23 @@ describe('seller payout reconciliation against the demo platform', () => {
     const ticket = await call('payouts.ticket', { ticketId: t.ticketId });
     expect(ticket.state).toBe('resolved');
     expect(ticket.events.filter((e) => e.action === 'transition').map((e) => `${e.from}>${e.to}`)).toEqual(['open>in_review', 'in_review>resolved']);
+  });
+
+  it('two app instances on one workspace approving the same transfer at once pay it once', async () => {
+    const other = await createServices({ workspaceDir: WS, mode: 'test', secrets: new MemorySecretStore(), notifier: new RecordingNotifier(), clock, actor: 'second-user' });
+    try {
+      await directClient(other.handlers)('settings.setToken', { token: 'tok' });
+      const t = (await call('payouts.transfers', { status: 'proposed' }))[0]!;
+      const [a, b] = await Promise.all([call('payouts.transfer.approve', { transferId: t.id }), directClient(other.handlers)('payouts.transfer.approve', { transferId: t.id })]);
+      expect(a.status).toBe('sent');
+      expect(b.status).toBe('sent');
+      expect(a.platformTransferId).toBe(b.platformTransferId);
+      expect((await platformTransfers()).filter((x) => x.idempotency_key === t.idempotencyKey)).toHaveLength(1);
+      const approvals = (await call('payouts.ticket', { ticketId: t.ticketId })).events.filter((e) => e.action === 'transfer_approved');
+      expect(approvals).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it('a retry after a network error, when the platform had accepted the first request, does not pay twice', async () => {
