@@ -278,6 +278,25 @@ describe('seller payout reconciliation against the demo platform', () => {
     expect((await call('payouts.report.file', { date: END, format: 'json' })).sha256).toBe(j1.sha256);
   });
 
+  it('a statement without its synced event, or with another amount, is a source finding of its own', async () => {
+    const { lines } = runs.get('2025-W24')!;
+    const [a, b] = lines.filter((l) => l.status === 'matched').slice(0, 2);
+    const rw = openDatabase(services.dbFile).db;
+    try {
+      rw.prepare('DELETE FROM payout_disbursements WHERE week = ? AND seller_id = ? AND currency = ?').run('2025-W24', a!.sellerId, a!.currency);
+      rw.prepare('UPDATE payout_disbursements SET amount = amount + 1000 WHERE week = ? AND seller_id = ? AND currency = ?').run('2025-W24', b!.sellerId, b!.currency);
+    } finally {
+      rw.close();
+    }
+    const run = await call('payouts.run', { week: '2025-W24' });
+    expect(run.inputsSha256).not.toBe(runs.get('2025-W24')!.run.inputsSha256);
+    expect(run.findings.map((f) => [f.kind, f.sellerId, f.difference])).toEqual(
+      [['missing_event', a!.sellerId, null], ['amount_mismatch', b!.sellerId, 1000]].sort((x, y) => (`DSB-2025-W24-${x[1]}` < `DSB-2025-W24-${y[1]}` ? -1 : 1)),
+    );
+    // the lines compare with the statements: the same discrepancies as before
+    expect(run.discrepancyCount).toBe(runs.get('2025-W24')!.run.discrepancyCount);
+  });
+
   it('a week the platform has not disbursed yet fails the run instead of calling every seller underpaid', async () => {
     await expect(call('payouts.run', { week: '2025-W27' })).rejects.toThrow(/no payout statements/);
     expect((await call('payouts.runs', { week: '2025-W27' })).runs[0]!.status).toBe('error');
