@@ -135,7 +135,8 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
       ins.run(runId, 1, 'statements', `${platform.url.replace(/\/+$/, '')}/v1/payouts/statements?week=${req.week}`, statementSha, statements.length, null);
       ins.run(runId, 2, 'escrow_releases', 'workspace: escrow.released events', sha256(canonical(escrows)), escrows.length, null);
       ins.run(runId, 3, 'penalties', 'workspace: seller.penalty_applied events', sha256(canonical(penalties)), penalties.length, null);
-      ins.run(runId, 4, 'disbursement_events', 'workspace: payout.disbursed events', sha256(canonical(events)), events.length, null);
+      ins.run(runId, 4, 'disbursement_events', 'workspace: payout.disbursed events', sha256(canonical(events)), events.length,
+        events.length === 0 && statements.length > 0 ? `no payout.disbursed events of ${req.week} in the workspace: sync before reconciling` : null);
       const prevWeek = previousIsoWeek(req.week);
       const prevNote = latestDoneRun(db, prevWeek) === null
         ? `${prevWeek} has no payout run: overpayments of weeks not reconciled yet are not deducted here (run the weeks in order)`

@@ -64,6 +64,8 @@ export function createPayoutHandlers(ctx: ServiceContext, opts: PayoutServiceOpt
         const wm = scheduleWatermark(db);
         for (const w of weeksToRun(wm, due, s.catchUpWeeks)) {
           if (!db.open) break;
+          // the week's payout.disbursed events not synced yet: wait for the sync rather than compare against nothing
+          if (!db.prepare('SELECT 1 FROM payout_disbursements WHERE week = ? LIMIT 1').get(w)) throw new Error(`${w}: no payout events synced yet`);
           const r = await serial(() => runPayouts(ctx, { week: w, trigger: wm === null || w === due ? 'schedule' : 'catch-up' }));
           setScheduleWatermark(db, w, r.id, ctx.clock.now());
         }
