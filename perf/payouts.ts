@@ -7,7 +7,8 @@
  * under- or overpaid. Timed: `payouts.run` end to end through the services (HTTP pull, read the
  * week from SQLite, reconcile, store lines, open tickets, propose transfers, record deductions), then
  * the daily Payout Settlement Report of the payout Monday (compute, XLSX, PDF). Checks that the run
- * finds exactly the injected discrepancies. Prints seconds and peak RSS.
+ * finds exactly the injected discrepancies. Prints seconds and peak RSS; with
+ * MARKETLENS_PAYOUT_TIMINGS=1 the run also prints its phases (read, hash, reconcile, store).
  */
 import { parseArgs as parseFlags } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';

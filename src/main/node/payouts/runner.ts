@@ -11,6 +11,7 @@
  *    overpayment; every step in the audit log;
  * 5. raise `payout_discrepancy` when Σ|difference| is above the alert threshold.
  */
+import { createHash } from 'node:crypto';
 import type { ServiceContext } from '../services/context.ts';
 import type { PayoutRunDetail } from '../../common/api-payouts.ts';
 import {
@@ -65,6 +66,17 @@ export function canonical(v: unknown): string {
   return '{' + Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => JSON.stringify(k) + ':' + canonical(o[k])).join(',') + '}';
 }
 
+/**
+ * SHA-256 of rows as lines of JSON arrays of the given fields, in that order (the rows come sorted by
+ * their id from the store, so equal inputs hash equally).
+ */
+export function hashRows<T>(rows: readonly T[], fields: readonly (keyof T)[]): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(fields) + '\n');
+  for (const r of rows) h.update(JSON.stringify(fields.map((f) => r[f] ?? null)) + '\n');
+  return h.digest('hex');
+}
+
 /** The report of a run: canonical JSON of everything it found, nothing time- or run-dependent. */
 export function reportBytes(res: PayoutResult, inputsSha: string): string {
   return canonical({ rulesVersion: PAYOUT_RULES_VERSION, week: res.week, window: res.window, inputsSha256: inputsSha, totals: res.totals, lines: res.lines, findings: res.findings }) + '\n';
@@ -110,13 +122,22 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
     if (!fetched) throw new Error(`the platform has no payout statements for ${req.week} (not disbursed yet, or outside its history)`);
     const statementSha = putBlob(db, fetched.bytes, now());
     const statements = parseStatements(Buffer.from(fetched.bytes).toString('utf8'), req.week);
+    const T = [performance.now()];
     const { escrows, penalties, events } = readWeekInputs(ctx, req.week);
+    T.push(performance.now());
     const deductions = outstandingDeductions(db, req.week);
-    const inputsCanonical = canonical({
-      rulesVersion: PAYOUT_RULES_VERSION, week: req.week, timezone: tz, toleranceMinor: ps.toleranceMinor, statementsSha256: statementSha, escrows, penalties, events, deductions,
-    });
-    const inputsSha = sha256(inputsCanonical);
+    const hashes = {
+      escrows: hashRows(escrows, ['escrowId', 'orderId', 'sellerId', 'amount', 'currency', 'bps', 'fee', 'time', 'gateway']),
+      penalties: hashRows(penalties, ['penaltyId', 'sellerId', 'amount', 'currency', 'time']),
+      events: hashRows(events, ['disbursementId', 'sellerId', 'amount', 'currency', 'transferRef', 'time']),
+      deductions: hashRows(deductions, ['id', 'sellerId', 'currency', 'amount', 'originWeek']),
+    };
+    const inputsSha = sha256(canonical({
+      rulesVersion: PAYOUT_RULES_VERSION, week: req.week, timezone: tz, toleranceMinor: ps.toleranceMinor, statementsSha256: statementSha, ...hashes,
+    }));
+    T.push(performance.now());
     const result = reconcilePayouts({ week: req.week, timezone: tz, escrows, penalties, deductions, statements, events, toleranceMinor: ps.toleranceMinor });
+    T.push(performance.now());
     const report = reportBytes(result, inputsSha);
     const reportSha = sha256(report);
     const discrepancies = result.lines.filter(isDiscrepancy);
@@ -133,15 +154,15 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
     db.transaction(() => {
       const ins = db.prepare('INSERT INTO payout_run_inputs (run_id, seq, kind, origin, sha256, rows, note) VALUES (?, ?, ?, ?, ?, ?, ?)');
       ins.run(runId, 1, 'statements', `${platform.url.replace(/\/+$/, '')}/v1/payouts/statements?week=${req.week}`, statementSha, statements.length, null);
-      ins.run(runId, 2, 'escrow_releases', 'workspace: escrow.released events', sha256(canonical(escrows)), escrows.length, null);
-      ins.run(runId, 3, 'penalties', 'workspace: seller.penalty_applied events', sha256(canonical(penalties)), penalties.length, null);
-      ins.run(runId, 4, 'disbursement_events', 'workspace: payout.disbursed events', sha256(canonical(events)), events.length,
+      ins.run(runId, 2, 'escrow_releases', 'workspace: escrow.released events', hashes.escrows, escrows.length, null);
+      ins.run(runId, 3, 'penalties', 'workspace: seller.penalty_applied events', hashes.penalties, penalties.length, null);
+      ins.run(runId, 4, 'disbursement_events', 'workspace: payout.disbursed events', hashes.events, events.length,
         events.length === 0 && statements.length > 0 ? `no payout.disbursed events of ${req.week} in the workspace: sync before reconciling` : null);
       const prevWeek = previousIsoWeek(req.week);
       const prevNote = latestDoneRun(db, prevWeek) === null
         ? `${prevWeek} has no payout run: overpayments of weeks not reconciled yet are not deducted here (run the weeks in order)`
         : null;
-      ins.run(runId, 5, 'deductions', 'workspace: deductions carried forward', sha256(canonical(deductions)), deductions.length, prevNote);
+      ins.run(runId, 5, 'deductions', 'workspace: deductions carried forward', hashes.deductions, deductions.length, prevNote);
       insertLines(db, runId, result.lines);
       const f = db.prepare('INSERT INTO payout_findings (run_id, seq, kind, disbursement_id, seller_id, currency, detail) VALUES (?, ?, ?, ?, ?, ?, ?)');
       result.findings.forEach((x, i) => f.run(runId, i + 1, x.kind, x.disbursementId, x.sellerId, x.currency, JSON.stringify(x)));
@@ -152,6 +173,8 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
         `UPDATE payout_runs SET status = 'done', finished_at = ?, inputs_sha256 = ?, counts = ?, totals = ?, report_sha256 = ?, line_count = ?, discrepancy_count = ?, finding_count = ?, alert = ? WHERE id = ?`,
       ).run(now(), inputsSha, JSON.stringify(counts), JSON.stringify(result.totals), reportSha, result.lines.length, discrepancies.length, result.findings.length, alert ? 1 : 0, runId);
     }).immediate();
+    T.push(performance.now());
+    if (process.env.MARKETLENS_PAYOUT_TIMINGS) process.stderr.write(`payouts.run phases ms: read ${(T[1]! - T[0]!).toFixed(0)}, hash ${(T[2]! - T[1]!).toFixed(0)}, reconcile ${(T[3]! - T[2]!).toFixed(0)}, store ${(T[4]! - T[3]!).toFixed(0)}\n`);
     const alertId = alert ? fireAlert(ctx, runId, req.week, total, ps.alertThreshold, discrepancies.length) : null;
     if (alertId !== null) db.prepare('UPDATE payout_runs SET alert_id = ? WHERE id = ?').run(alertId, runId);
     ctx.audit({
