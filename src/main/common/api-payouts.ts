@@ -52,6 +52,8 @@ export const payoutArgs = {
   'payouts.transfers': s.object({ status: s.optional(s.literal('proposed', 'approved', 'sent', 'cancelled')), limit: s.optional(s.int({ min: 1, max: 1000 })) }),
   /** approve a proposed corrective transfer and send it (idempotent: approving again never pays twice) */
   'payouts.transfer.approve': s.object({ transferId: id }),
+  /** reject a proposed corrective transfer (never one already approved), with the reason */
+  'payouts.transfer.cancel': s.object({ transferId: id, note }),
   'payouts.deductions': s.object({ sellerId: s.optional(s.string({ min: 1, max: 100 })), limit: s.optional(s.int({ min: 1, max: 1000 })) }),
   'payouts.report': s.object({ date: day }),
   'payouts.report.file': s.object({ date: day, format: s.literal('xlsx', 'pdf', 'json') }),
@@ -186,6 +188,7 @@ export interface PayoutResults {
   'payouts.ticket.note': TicketDetail;
   'payouts.transfers': TransferRow[];
   'payouts.transfer.approve': TransferRow;
+  'payouts.transfer.cancel': TransferRow;
   'payouts.deductions': DeductionRow[];
   'payouts.report': SettlementReport;
   'payouts.report.file': PayoutReportFile;

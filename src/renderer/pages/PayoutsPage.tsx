@@ -9,6 +9,10 @@ import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
 import LinearProgress from '@mui/material/LinearProgress';
 import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
@@ -45,6 +49,8 @@ export function PayoutsPage() {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
+  const [rejecting, setRejecting] = useState<TransferRow | null>(null);
+  const [reason, setReason] = useState('');
   const key = String(reload);
 
   const runs = useApiQuery('payouts.runs', { limit: 30 }, key);
@@ -159,12 +165,30 @@ export function PayoutsPage() {
                   {t.status === 'proposed' || t.status === 'approved' ? (
                     <Button size="small" variant="contained" disabled={busy !== null} onClick={() => void approve(t)} data-testid="payouts-approve">{t.status === 'proposed' ? 'Approve & send' : 'Retry send'}</Button>
                   ) : null}
+                  {t.status === 'proposed' ? (
+                    <Button size="small" disabled={busy !== null} onClick={() => { setReason(''); setRejecting(t); }} data-testid="payouts-reject">Reject…</Button>
+                  ) : null}
                 </TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
       </Section>
+
+      <Dialog open={rejecting !== null} onClose={() => setRejecting(null)}>
+        <DialogTitle>Reject transfer #{rejecting?.id}</DialogTitle>
+        <DialogContent>
+          <TextField autoFocus fullWidth multiline minRows={2} label="Reason (recorded on the ticket and in the audit log)" value={reason} onChange={(e) => setReason(e.target.value)} sx={{ mt: 1 }} />
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setRejecting(null)}>Keep</Button>
+          <Button color="error" disabled={!reason.trim() || busy !== null} onClick={() => {
+            const t = rejecting!;
+            setRejecting(null);
+            void act(`cancel-${t.id}`, () => api.call('payouts.transfer.cancel', { transferId: t.id, note: reason.trim() }));
+          }}>Reject transfer</Button>
+        </DialogActions>
+      </Dialog>
 
       <Section title="Deductions carried forward">
         <Table size="small" stickyHeader data-testid="payouts-deductions">

@@ -229,6 +229,17 @@ describe('seller payout reconciliation against the demo platform', () => {
     }
   });
 
+  it('a proposed transfer can be rejected with a reason; a rejected or sent one cannot be approved or rejected again', async () => {
+    const t = (await call('payouts.transfers', { status: 'proposed' }))[0]!;
+    const before = (await platformTransfers()).length;
+    const c = await call('payouts.transfer.cancel', { transferId: t.id, note: 'seller account closed; paid by bank transfer' });
+    expect(c.status).toBe('cancelled');
+    await expect(call('payouts.transfer.approve', { transferId: t.id })).rejects.toThrow(/cancelled/);
+    await expect(call('payouts.transfer.cancel', { transferId: t.id, note: 'again' })).rejects.toThrow(/only a proposed/);
+    expect((await platformTransfers()).length).toBe(before);
+    expect((await call('payouts.ticket', { ticketId: t.ticketId })).events.at(-1)).toMatchObject({ action: 'transfer_cancelled', actor: 'test-user' });
+  });
+
   it('ticket transitions follow open → in_review → resolved, with notes, audited', async () => {
     const t = (await call('payouts.tickets', { state: 'open', limit: 1 })).tickets[0]!;
     await expect(call('payouts.ticket.transition', { ticketId: t.id, to: 'resolved', note: 'skip' })).rejects.toThrow(/cannot move/);

@@ -110,3 +110,18 @@ async function doSend(ctx: ServiceContext, transferId: number): Promise<Transfer
   ctx.audit({ action: 'payouts.transfer.send_failed', entity: 'payout_transfer', entityId: String(transferId), before: null, after: { error: lastError } });
   throw new Error(`transfer ${transferId} not confirmed by the platform (${lastError}); approving again retries with the same idempotency key`);
 }
+
+/** Reject a proposed transfer: proposed → cancelled (compare-and-set), noted on the ticket, audited. */
+export function cancelTransfer(ctx: ServiceContext, transferId: number, note: string): TransferRow {
+  const { db } = ctx;
+  const before = getTransfer(db, transferId);
+  const at = ctx.clock.now();
+  db.transaction(() => {
+    const r = db.prepare("UPDATE payout_transfers SET status = 'cancelled' WHERE id = ? AND status = 'proposed'").run(transferId);
+    if (r.changes === 0) throw new Error(`transfer ${transferId} is ${getTransfer(db, transferId).status}: only a proposed transfer can be rejected`);
+    addTicketEvent(db, { ticketId: before.ticketId, at, actor: ctx.actor, action: 'transfer_cancelled', from: null, to: null, runId: null, note: `corrective transfer #${transferId} rejected: ${note}` });
+  }).immediate();
+  const after = getTransfer(db, transferId);
+  ctx.audit({ action: 'payouts.transfer.cancel', entity: 'payout_transfer', entityId: String(transferId), before, after: { ...after, note } });
+  return after;
+}

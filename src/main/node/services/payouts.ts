@@ -12,7 +12,7 @@ import type { ServiceContext } from './context.ts';
 import { dayKey, isoWeekKey, localParts } from '../../../analytics/calendar.ts';
 import { isIsoWeek, previousIsoWeek, isoWeekMonday } from '../../../analytics/payouts/engine.ts';
 import { runPayouts } from '../payouts/runner.ts';
-import { approveTransfer } from '../payouts/transfers.ts';
+import { approveTransfer, cancelTransfer } from '../payouts/transfers.ts';
 import { buildSettlementReport, reportJson, reportPdf, reportXlsx } from '../payouts/report.ts';
 import {
   TRANSITIONS, addTicketEvent, deductionRows, getPayoutSettings, getTicketRow, linesPage, listRuns, listTickets, listTransfers, runDetail, scheduleWatermark,
@@ -135,6 +135,9 @@ export function createPayoutHandlers(ctx: ServiceContext, opts: PayoutServiceOpt
     },
     async 'payouts.transfer.approve'({ transferId }) {
       return approveTransfer(ctx, transferId);
+    },
+    async 'payouts.transfer.cancel'({ transferId, note }) {
+      return cancelTransfer(ctx, transferId, note);
     },
     async 'payouts.deductions'(args) {
       return deductionRows(db, args);
