@@ -112,7 +112,7 @@ export function PayoutsPage() {
 
       <Section title="Runs">
         <Table size="small" stickyHeader data-testid="payouts-runs">
-          <TableHead><TableRow><TableCell>Week</TableCell><TableCell>Run</TableCell><TableCell>Status</TableCell><TableCell>Trigger</TableCell><TableCell align="right">Sellers</TableCell><TableCell align="right">Discrepancies</TableCell><TableCell align="right">Source findings</TableCell><TableCell>Finished</TableCell></TableRow></TableHead>
+          <TableHead><TableRow><TableCell>Week</TableCell><TableCell>Run</TableCell><TableCell>Status</TableCell><TableCell>Trigger</TableCell><TableCell align="right">Seller lines</TableCell><TableCell align="right">Discrepancies</TableCell><TableCell align="right">Source findings</TableCell><TableCell>Finished</TableCell></TableRow></TableHead>
           <TableBody>
             {(runs.data?.runs ?? []).length === 0 && !runs.loading ? <Empty cols={8} text="No runs yet: enter an ISO week and press Run now." /> : null}
             {(runs.data?.runs ?? []).map((r) => (
