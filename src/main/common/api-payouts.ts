@@ -37,6 +37,8 @@ export const payoutArgs = {
   'payouts.run': s.object({ /** ISO week YYYY-Www (default: the last complete week) */ week: s.optional(week) }),
   'payouts.runs': s.object({ week: s.optional(week), limit: s.optional(s.int({ min: 1, max: 500 })), offset: s.optional(s.int({ min: 0 })) }),
   'payouts.get': s.object({ runId: id }),
+  /** the run's report (canonical JSON) regenerated from what the run stored: its SHA-256 equals the run's reportSha256 */
+  'payouts.run.report': s.object({ runId: id }),
   'payouts.lines': s.object({
     runId: id,
     /** discrepancies: underpayment + overpayment only */
@@ -181,6 +183,7 @@ export interface PayoutResults {
   'payouts.run': PayoutRunDetail;
   'payouts.runs': { total: number; runs: PayoutRunInfo[] };
   'payouts.get': PayoutRunDetail;
+  'payouts.run.report': PayoutReportFile;
   'payouts.lines': { total: number; lines: PayoutLineRow[] };
   'payouts.tickets': { total: number; tickets: TicketRow[] };
   'payouts.ticket': TicketDetail;

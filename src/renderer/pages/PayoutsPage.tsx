@@ -222,6 +222,7 @@ function Empty(props: { cols: number; text: string }) {
 }
 
 function RunLines(props: { runId: number; reload: string }) {
+  const api = useApi();
   const [filter, setFilter] = useState<'all' | 'discrepancies'>('discrepancies');
   const run = useApiQuery('payouts.get', { runId: props.runId }, `${props.runId}:${props.reload}`);
   const lines = useApiQuery('payouts.lines', { runId: props.runId, filter, limit: 1000 }, `${props.runId}:${filter}:${props.reload}`);
@@ -239,6 +240,11 @@ function RunLines(props: { runId: number; reload: string }) {
           {d.findings.length > 0 ? <Alert severity="warning">{d.findings.length} statement(s) disagree with the synced payout events</Alert> : null}
           {d.inputs.filter((i) => i.note).map((i) => <Alert key={i.kind} severity="info">{i.note}</Alert>)}
           {d.error ? <Alert severity="error">{d.error}</Alert> : null}
+          {d.status === 'done' ? (
+            <Button size="small" data-testid="payouts-run-report" onClick={() => void api.call('payouts.run.report', { runId: d.id }).then((f) => saveBase64(f.filename, f.base64, f.mimeType))}>
+              Run report (JSON, sha256 {d.reportSha256?.slice(0, 12)}…)
+            </Button>
+          ) : null}
         </Stack>
       ) : null}
       <Box sx={{ px: 1.5 }}>

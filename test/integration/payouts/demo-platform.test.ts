@@ -151,6 +151,14 @@ describe('seller payout reconciliation against the demo platform', () => {
     expect(again.inputsSha256).toBe(before.inputsSha256);
     expect(again.reportSha256).toBe(before.reportSha256);
     expect((await call('payouts.runs', { week: '2025-W25' })).total).toBe(2);
+    // the report regenerated from what each run stored is exactly the bytes the run hashed
+    const r1 = await call('payouts.run.report', { runId: before.id });
+    const r2 = await call('payouts.run.report', { runId: again.id });
+    expect(r1.sha256).toBe(before.reportSha256);
+    expect(r2.base64).toBe(r1.base64);
+    const parsed = JSON.parse(Buffer.from(r1.base64, 'base64').toString('utf8')) as { lines: unknown[]; inputsSha256: string };
+    expect(parsed.lines).toHaveLength(before.lineCount);
+    expect(parsed.inputsSha256).toBe(before.inputsSha256);
     expect((await call('payouts.get', { runId: before.id })).status).toBe('done');
     expect((await call('payouts.tickets', { limit: 1000 })).total).toBe(inj.payouts.length);
     const t = (await call('payouts.tickets', { week: '2025-W25', limit: 10 })).tickets[0]!;

@@ -9,7 +9,7 @@ import type { ApiArgs } from '../../common/api.ts';
 import type {
   DeductionRow, PayoutLineRow, PayoutRunDetail, PayoutRunInfo, PayoutRunInput, PayoutSettings, TicketDetail, TicketEvent, TicketRow, TicketState, TransferRow,
 } from '../../common/api-payouts.ts';
-import type { CurrencyTotals, PayoutLine, PayoutStatus, SourceFinding } from '../../../analytics/payouts/engine.ts';
+import type { CurrencyTotals, PayoutLine, PayoutResult, PayoutStatus, SourceFinding } from '../../../analytics/payouts/engine.ts';
 import { isKnownCurrency, parseMinor } from '../../../analytics/money.ts';
 
 const SETTINGS_KEY = 'payouts';
@@ -265,3 +265,18 @@ export function addTicketEvent(db: Database, e: { ticketId: number; at: number; 
 
 /** Allowed ticket transitions: open → in_review → resolved; in_review → open; resolved → in_review (reopen). */
 export const TRANSITIONS: Readonly<Record<TicketState, readonly TicketState[]>> = { open: ['in_review'], in_review: ['resolved', 'open'], resolved: ['in_review'] };
+
+/** What a done run stored, as the engine's result (lines in key order, findings in order). */
+export function storedResult(db: Database, runId: number): { result: PayoutResult; inputsSha256: string } {
+  const r = getRunRow(db, runId);
+  if (r.status !== 'done' || !r.inputs_sha256) throw new Error(`payout run ${runId} is ${r.status}: no report`);
+  const p = JSON.parse(r.params) as { window: { start: number; end: number; from: string; to: string } };
+  const lines = db.prepare<[number], { detail: string }>('SELECT detail FROM payout_lines WHERE run_id = ?').all(runId)
+    .map((x) => JSON.parse(x.detail) as PayoutLine).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const findings = db.prepare<[number], { detail: string }>('SELECT detail FROM payout_findings WHERE run_id = ? ORDER BY seq').all(runId).map((x) => JSON.parse(x.detail) as SourceFinding);
+  const { start, end, from, to } = p.window;
+  return {
+    result: { week: r.week, window: { start, end, from, to }, lines, findings, totals: r.totals ? (JSON.parse(r.totals) as CurrencyTotals[]) : [] },
+    inputsSha256: r.inputs_sha256,
+  };
+}

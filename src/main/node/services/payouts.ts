@@ -11,12 +11,12 @@ import type { Handlers } from '../../common/api.ts';
 import type { ServiceContext } from './context.ts';
 import { dayKey, isoWeekKey, localParts } from '../../../analytics/calendar.ts';
 import { isIsoWeek, previousIsoWeek, isoWeekMonday } from '../../../analytics/payouts/engine.ts';
-import { runPayouts } from '../payouts/runner.ts';
+import { reportBytes, runPayouts } from '../payouts/runner.ts';
 import { approveTransfer, cancelTransfer } from '../payouts/transfers.ts';
 import { buildSettlementReport, reportJson, reportPdf, reportXlsx } from '../payouts/report.ts';
 import {
   TRANSITIONS, addTicketEvent, deductionRows, getPayoutSettings, getTicketRow, linesPage, listRuns, listTickets, listTransfers, runDetail, scheduleWatermark,
-  setScheduleWatermark, ticketDetail, updatePayoutSettings,
+  setScheduleWatermark, sha256, storedResult, ticketDetail, updatePayoutSettings,
 } from '../payouts/store.ts';
 
 type PayoutHandlers = Pick<Handlers, Extract<keyof Handlers, `payouts.${string}`>>;
@@ -101,6 +101,11 @@ export function createPayoutHandlers(ctx: ServiceContext, opts: PayoutServiceOpt
     },
     async 'payouts.get'({ runId }) {
       return runDetail(db, runId);
+    },
+    async 'payouts.run.report'({ runId }) {
+      const { result, inputsSha256 } = storedResult(db, runId);
+      const bytes = Buffer.from(reportBytes(result, inputsSha256), 'utf8');
+      return { filename: `payout_reconciliation_${result.week}_run-${runId}.json`, mimeType: 'application/json', bytes: bytes.byteLength, base64: bytes.toString('base64'), sha256: sha256(bytes) };
     },
     async 'payouts.lines'(args) {
       return linesPage(db, args);
