@@ -11,11 +11,10 @@
  *    overpayment; every step in the audit log;
  * 5. raise `payout_discrepancy` when Σ|difference| is above the alert threshold.
  */
-import { createHash } from 'node:crypto';
 import type { ServiceContext } from '../services/context.ts';
 import type { PayoutRunDetail } from '../../common/api-payouts.ts';
 import {
-  PAYOUT_RULES_VERSION, isDiscrepancy, previousIsoWeek, reconcilePayouts, weekWindow, type DisbursementEventInput, type EscrowInput, type PayoutResult, type PenaltyInput, type StatementInput,
+  PAYOUT_RULES_VERSION, isDiscrepancy, previousIsoWeek, weekWindow, type PayoutResult, type StatementInput,
 } from '../../../analytics/payouts/engine.ts';
 import { convertMinor, displayMoney, parseMinor } from '../../../analytics/money.ts';
 import { platformGet } from '../reconcile/platform.ts';
@@ -66,38 +65,9 @@ export function canonical(v: unknown): string {
   return '{' + Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => JSON.stringify(k) + ':' + canonical(o[k])).join(',') + '}';
 }
 
-/**
- * SHA-256 of rows as lines of JSON arrays of the given fields, in that order (the rows come sorted by
- * their id from the store, so equal inputs hash equally).
- */
-export function hashRows<T>(rows: readonly T[], fields: readonly (keyof T)[]): string {
-  const h = createHash('sha256');
-  h.update(JSON.stringify(fields) + '\n');
-  for (const r of rows) h.update(JSON.stringify(fields.map((f) => r[f] ?? null)) + '\n');
-  return h.digest('hex');
-}
-
 /** The report of a run: canonical JSON of everything it found, nothing time- or run-dependent. */
 export function reportBytes(res: PayoutResult, inputsSha: string): string {
   return canonical({ rulesVersion: PAYOUT_RULES_VERSION, week: res.week, window: res.window, inputsSha256: inputsSha, totals: res.totals, lines: res.lines, findings: res.findings }) + '\n';
-}
-
-export function readWeekInputs(ctx: ServiceContext, week: string): { escrows: EscrowInput[]; penalties: PenaltyInput[]; events: DisbursementEventInput[] } {
-  const { db } = ctx;
-  const tz = ctx.settings.get().timezone;
-  const w = weekWindow(week, tz);
-  const escrows = db.prepare<[number, number], { escrow_id: string; order_id: string; seller_id: string; amount: number; currency: string; bps: number; fee: number | null; time: number; gateway: string | null }>(
-    `SELECT e.escrow_id, e.order_id, e.seller_id, e.amount, e.currency, e.commission_rate_bps AS bps, e.fee, e.time,
-       (SELECT p.gateway FROM payments p WHERE p.order_id = e.order_id AND p.captured_at IS NOT NULL ORDER BY p.captured_at, p.payment_id LIMIT 1) AS gateway
-     FROM escrow_releases e WHERE e.time >= ? AND e.time < ? ORDER BY e.escrow_id`,
-  ).all(w.start, w.end).map((r) => ({ escrowId: r.escrow_id, orderId: r.order_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, bps: r.bps, fee: r.fee ?? 0, time: r.time, gateway: r.gateway }));
-  const penalties = db.prepare<[number, number], { penalty_id: string; seller_id: string; amount: number; currency: string; time: number }>(
-    'SELECT penalty_id, seller_id, amount, currency, time FROM seller_penalties WHERE time >= ? AND time < ? ORDER BY penalty_id',
-  ).all(w.start, w.end).map((r) => ({ penaltyId: r.penalty_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, time: r.time }));
-  const events = db.prepare<[string], { disbursement_id: string; seller_id: string; amount: number; currency: string; transfer_ref: string; time: number }>(
-    'SELECT disbursement_id, seller_id, amount, currency, transfer_ref, time FROM payout_disbursements WHERE week = ? ORDER BY disbursement_id',
-  ).all(week).map((r) => ({ disbursementId: r.disbursement_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, transferRef: r.transfer_ref, time: r.time }));
-  return { escrows, penalties, events };
 }
 
 export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<PayoutRunDetail> {
@@ -122,22 +92,14 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
     if (!fetched) throw new Error(`the platform has no payout statements for ${req.week} (not disbursed yet, or outside its history)`);
     const statementSha = putBlob(db, fetched.bytes, now());
     const statements = parseStatements(Buffer.from(fetched.bytes).toString('utf8'), req.week);
-    const T = [performance.now()];
-    const { escrows, penalties, events } = readWeekInputs(ctx, req.week);
-    T.push(performance.now());
     const deductions = outstandingDeductions(db, req.week);
-    const hashes = {
-      escrows: hashRows(escrows, ['escrowId', 'orderId', 'sellerId', 'amount', 'currency', 'bps', 'fee', 'time', 'gateway']),
-      penalties: hashRows(penalties, ['penaltyId', 'sellerId', 'amount', 'currency', 'time']),
-      events: hashRows(events, ['disbursementId', 'sellerId', 'amount', 'currency', 'transferRef', 'time']),
-      deductions: hashRows(deductions, ['id', 'sellerId', 'currency', 'amount', 'originWeek']),
-    };
+    // reading and reconciling the week runs in the analytics worker (read-only connection)
+    const computed = await ctx.worker.run('payouts.compute', { week: req.week, timezone: tz, statements, deductions, toleranceMinor: ps.toleranceMinor });
+    const { result, hashes } = computed;
     const inputsSha = sha256(canonical({
       rulesVersion: PAYOUT_RULES_VERSION, week: req.week, timezone: tz, toleranceMinor: ps.toleranceMinor, statementsSha256: statementSha, ...hashes,
     }));
-    T.push(performance.now());
-    const result = reconcilePayouts({ week: req.week, timezone: tz, escrows, penalties, deductions, statements, events, toleranceMinor: ps.toleranceMinor });
-    T.push(performance.now());
+    const tStore = performance.now();
     const report = reportBytes(result, inputsSha);
     const reportSha = sha256(report);
     const discrepancies = result.lines.filter(isDiscrepancy);
@@ -145,7 +107,7 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
     const threshold = parseMinor(ps.alertThreshold.amount, ps.alertThreshold.currency);
     const alert = total.minor > threshold;
     const counts = {
-      escrowReleases: escrows.length, penalties: penalties.length, statements: statements.length, events: events.length, deductions: deductions.length,
+      escrowReleases: computed.rows.escrows, penalties: computed.rows.penalties, statements: statements.length, events: computed.rows.events, deductions: deductions.length,
       lines: result.lines.length, matched: result.lines.filter((l) => l.status === 'matched').length, withinTolerance: result.lines.filter((l) => l.status === 'within_tolerance').length,
       underpayments: result.lines.filter((l) => l.status === 'underpayment').length, overpayments: result.lines.filter((l) => l.status === 'overpayment').length,
       findings: result.findings.length, discrepancyTotal: total,
@@ -154,10 +116,10 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
     db.transaction(() => {
       const ins = db.prepare('INSERT INTO payout_run_inputs (run_id, seq, kind, origin, sha256, rows, note) VALUES (?, ?, ?, ?, ?, ?, ?)');
       ins.run(runId, 1, 'statements', `${platform.url.replace(/\/+$/, '')}/v1/payouts/statements?week=${req.week}`, statementSha, statements.length, null);
-      ins.run(runId, 2, 'escrow_releases', 'workspace: escrow.released events', hashes.escrows, escrows.length, null);
-      ins.run(runId, 3, 'penalties', 'workspace: seller.penalty_applied events', hashes.penalties, penalties.length, null);
-      ins.run(runId, 4, 'disbursement_events', 'workspace: payout.disbursed events', hashes.events, events.length,
-        events.length === 0 && statements.length > 0 ? `no payout.disbursed events of ${req.week} in the workspace: sync before reconciling` : null);
+      ins.run(runId, 2, 'escrow_releases', 'workspace: escrow.released events', hashes.escrows, computed.rows.escrows, null);
+      ins.run(runId, 3, 'penalties', 'workspace: seller.penalty_applied events', hashes.penalties, computed.rows.penalties, null);
+      ins.run(runId, 4, 'disbursement_events', 'workspace: payout.disbursed events', hashes.events, computed.rows.events,
+        computed.rows.events === 0 && statements.length > 0 ? `no payout.disbursed events of ${req.week} in the workspace: sync before reconciling` : null);
       const prevWeek = previousIsoWeek(req.week);
       const prevNote = latestDoneRun(db, prevWeek) === null
         ? `${prevWeek} has no payout run: overpayments of weeks not reconciled yet are not deducted here (run the weeks in order)`
@@ -173,8 +135,10 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
         `UPDATE payout_runs SET status = 'done', finished_at = ?, inputs_sha256 = ?, counts = ?, totals = ?, report_sha256 = ?, line_count = ?, discrepancy_count = ?, finding_count = ?, alert = ? WHERE id = ?`,
       ).run(now(), inputsSha, JSON.stringify(counts), JSON.stringify(result.totals), reportSha, result.lines.length, discrepancies.length, result.findings.length, alert ? 1 : 0, runId);
     }).immediate();
-    T.push(performance.now());
-    if (process.env.MARKETLENS_PAYOUT_TIMINGS) process.stderr.write(`payouts.run phases ms: read ${(T[1]! - T[0]!).toFixed(0)}, hash ${(T[2]! - T[1]!).toFixed(0)}, reconcile ${(T[3]! - T[2]!).toFixed(0)}, store ${(T[4]! - T[3]!).toFixed(0)}\n`);
+    if (process.env.MARKETLENS_PAYOUT_TIMINGS) {
+      const ph = computed.phasesMs;
+      process.stderr.write(`payouts.run phases ms: worker read ${ph.read}, hash ${ph.hash}, reconcile ${ph.reconcile}; main store ${(performance.now() - tStore).toFixed(0)}\n`);
+    }
     const alertId = alert ? fireAlert(ctx, runId, req.week, total, ps.alertThreshold, discrepancies.length) : null;
     if (alertId !== null) db.prepare('UPDATE payout_runs SET alert_id = ? WHERE id = ?').run(alertId, runId);
     ctx.audit({
