@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import * as XLSX from 'xlsx';
-import type { ServiceContext } from '../services/context.ts';
+import type { Database } from '../db/index.ts';
 import { settlementReport, FIGURE_FIELDS, type Figures, type ReportInputs, type SettlementReport } from '../../../analytics/payouts/settlement-report.ts';
 import { isoWeekMonday, type PayoutLine } from '../../../analytics/payouts/engine.ts';
 import { addDays, dayRange, isoWeekKey } from '../../../analytics/calendar.ts';
@@ -16,9 +16,7 @@ import { neutralize } from '../export/index.ts';
 import { canonical } from './runner.ts';
 import { latestDoneRun, sha256 } from './store.ts';
 
-export function buildSettlementReport(ctx: ServiceContext, date: string): SettlementReport {
-  const { db } = ctx;
-  const tz = ctx.settings.get().timezone;
+export function buildSettlementReport(db: Database, date: string, tz: string): SettlementReport {
   const prev = addDays(date, -1);
   const from = dayRange(isoWeekMonday(isoWeekKey(prev)), tz).start;
   const prevStart = dayRange(prev, tz).start;

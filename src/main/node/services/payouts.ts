@@ -13,7 +13,7 @@ import { dayKey, isoWeekKey, localParts } from '../../../analytics/calendar.ts';
 import { isIsoWeek, previousIsoWeek, isoWeekMonday } from '../../../analytics/payouts/engine.ts';
 import { reportBytes, runPayouts } from '../payouts/runner.ts';
 import { approveTransfer, cancelTransfer } from '../payouts/transfers.ts';
-import { buildSettlementReport, reportJson, reportPdf, reportXlsx } from '../payouts/report.ts';
+import { reportJson, reportPdf } from '../payouts/report.ts';
 import {
   TRANSITIONS, addTicketEvent, deductionRows, getPayoutSettings, getTicketRow, linesPage, listRuns, listTickets, listTransfers, runDetail, scheduleWatermark,
   setScheduleWatermark, sha256, storedResult, ticketDetail, updatePayoutSettings,
@@ -148,12 +148,18 @@ export function createPayoutHandlers(ctx: ServiceContext, opts: PayoutServiceOpt
       return deductionRows(db, args);
     },
     async 'payouts.report'({ date }) {
-      return buildSettlementReport(ctx, date);
+      return (await ctx.worker.run('payouts.report', { date, timezone: ctx.settings.get().timezone, xlsx: false })).report;
     },
     async 'payouts.report.file'({ date, format }) {
-      const r = buildSettlementReport(ctx, date);
-      const f = format === 'xlsx' ? reportXlsx(r) : format === 'pdf' ? await reportPdf(r) : reportJson(r);
-      return { filename: f.filename, mimeType: f.mimeType, bytes: f.bytes.byteLength, base64: f.bytes.toString('base64'), sha256: f.sha256 };
+      // the report (and its XLSX) is computed in the analytics worker; the PDF is laid out here
+      const r = await ctx.worker.run('payouts.report', { date, timezone: ctx.settings.get().timezone, xlsx: format === 'xlsx' });
+      let f: { filename: string; mimeType: string; bytes: Buffer };
+      if (format === 'xlsx') {
+        f = { filename: `payout_settlement_report_${date}.xlsx`, mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', bytes: Buffer.from(r.xlsx!.buffer, r.xlsx!.byteOffset, r.xlsx!.byteLength) };
+      } else {
+        f = format === 'pdf' ? await reportPdf(r.report) : reportJson(r.report);
+      }
+      return { filename: f.filename, mimeType: f.mimeType, bytes: f.bytes.byteLength, base64: f.bytes.toString('base64'), sha256: sha256(f.bytes) };
     },
   };
 }
