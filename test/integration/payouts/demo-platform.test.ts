@@ -21,7 +21,7 @@ import { RecordingNotifier } from '../../../src/main/node/ports/notifier.ts';
 import { ManualClock } from '../../../src/main/node/ports/clock.ts';
 import { directClient } from '../../../src/main/common/dispatch.ts';
 import { dayRange } from '../../../src/analytics/calendar.ts';
-import { parseMinor } from '../../../src/analytics/money.ts';
+import { convertMinor, parseMinor } from '../../../src/analytics/money.ts';
 import { openDatabase } from '../../../src/main/node/db/index.ts';
 import type { Injections } from '../../../src/platform-sim/types.ts';
 import type { PayoutLineRow, PayoutRunDetail } from '../../../src/main/common/api-payouts.ts';
@@ -163,6 +163,27 @@ describe('seller payout reconciliation against the demo platform', () => {
     expect((await call('payouts.tickets', { limit: 1000 })).total).toBe(inj.payouts.length);
     const t = (await call('payouts.tickets', { week: '2025-W25', limit: 10 })).tickets[0]!;
     expect((await call('payouts.ticket', { ticketId: t.id })).events.some((e) => e.action === 'rerun_confirmed' && e.runId === again.id)).toBe(true);
+  });
+
+  it('raises the payout alert above the threshold, once per week and total; the runbook opens', async () => {
+    await call('payouts.settings.update', { alertThreshold: { amount: '1', currency: 'VND' } });
+    try {
+      const r1 = await call('payouts.run', { week: '2025-W25' });
+      const r2 = await call('payouts.run', { week: '2025-W25' });
+      expect(r1.alert).toBe(true);
+      expect(r2.alert).toBe(true);
+      const alerts = (await call('alerts.list', { limit: 100 })).filter((a) => a.rule === 'payout_discrepancy');
+      expect(alerts).toHaveLength(1);
+      const w25 = inj.payouts.filter((x) => x.week === '2025-W25');
+      const abs = (c: string) => w25.filter((x) => x.currency === c).reduce((s, x) => s + Math.abs(parseMinor(x.difference.amount, c)), 0);
+      const rate = (await call('settings.get', undefined)).fxRates.USD!;
+      expect(alerts[0]).toMatchObject({ severity: 'P2', runbookUrl: 'runbook:payout-discrepancy', values: { week: '2025-W25', runId: r1.id, count: w25.length } });
+      // USD differences are converted at the workspace rate (26000 VND per USD by default), once per currency
+      expect(alerts[0]!.values.discrepancyMinor).toBe(abs('VND') + convertMinor(abs('USD'), 'USD', 'VND', rate));
+      expect((await call('runbook.get', { name: 'payout-discrepancy' })).markdown).toMatch(/Seller payout discrepancy/);
+    } finally {
+      await call('payouts.settings.update', { alertThreshold: { amount: '10000000', currency: 'VND' } });
+    }
   });
 
   it('concurrent approvals of one transfer pay it once', async () => {

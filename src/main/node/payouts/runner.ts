@@ -227,6 +227,11 @@ function openTickets(ctx: ServiceContext, runId: number, week: string, res: Payo
 
 function fireAlert(ctx: ServiceContext, runId: number, week: string, total: { minor: number; currency: string; missingRates: string[] }, threshold: { amount: string; currency: string }, n: number): number {
   const thr = parseMinor(threshold.amount, threshold.currency);
+  // one alert per episode: an unacknowledged alert of an earlier run of this week with the same total stands
+  const prev = ctx.db.prepare<[string], { id: number; v: string }>(
+    `SELECT id, "values" AS v FROM alerts WHERE rule = 'payout_discrepancy' AND acknowledged_at IS NULL AND json_extract("values", '$.week') = ? ORDER BY id DESC LIMIT 1`,
+  ).get(week);
+  if (prev && (JSON.parse(prev.v) as { discrepancyMinor?: number }).discrepancyMinor === total.minor) return prev.id;
   const entry = ctx.alerts.fire({
     rule: 'payout_discrepancy',
     severity: 'P2',
@@ -234,7 +239,7 @@ function fireAlert(ctx: ServiceContext, runId: number, week: string, total: { mi
     message: `The ${week} seller payout reconciliation (run ${runId}) found ${n} under- or overpayment(s) adding up to ${displayMoney(total.minor, total.currency)} (Σ|difference|)${total.missingRates.length ? `; no rate for ${total.missingRates.join(', ')}` : ''}, above the ${displayMoney(thr, threshold.currency)} threshold. Tickets wait on the Payouts page.`,
     values: { week, runId, discrepancy: displayMoney(total.minor, total.currency), discrepancyMinor: total.minor, threshold: displayMoney(thr, threshold.currency), count: n },
     firedAt: ctx.clock.now(),
-    runbookUrl: runbookUrl(ctx.settings.get().runbookBaseUrl, 'recon-discrepancy'),
+    runbookUrl: runbookUrl(ctx.settings.get().runbookBaseUrl, 'payout-discrepancy'),
   });
   return entry.id;
 }

@@ -11,6 +11,7 @@ import type { Notifier } from '../ports/notifier.ts';
 export const RUNBOOKS: Record<string, { title: string }> = {
   'gmv-drop': { title: 'GMV drop' },
   'recon-discrepancy': { title: 'Reconciliation discrepancy' },
+  'payout-discrepancy': { title: 'Seller payout discrepancy' },
 };
 
 export function runbookUrl(base: string, name: string): string {
