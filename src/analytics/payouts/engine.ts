@@ -73,11 +73,13 @@ export interface PayoutLine {
   deductions: number;
   applied: { deductionId: number; amount: number }[];
   expected: number;
-  /** the statement's disbursed amount (0 without a statement) */
+  /** Σ disbursed of the seller's statements in this currency (0 without a statement) */
   disbursed: number;
   difference: number;
   status: PayoutStatus;
-  statement: StatementInput | null;
+  /** the statements counted (one per disbursement id), by disbursement id */
+  statements: StatementInput[];
+  /** Σ of the synced payout events of those disbursements (of the seller's, without a statement); null when none */
   eventAmount: number | null;
   /** where the statement's own breakdown differs from ours (informational) */
   notes: string[];
@@ -233,11 +235,31 @@ export function reconcilePayouts(inp: PayoutInputs): PayoutResult {
     seenPenalty.add(p.penaltyId);
     get(p.sellerId, p.currency).penalties += p.amount;
   }
-  const statements = new Map<string, StatementInput>();
-  for (const s of [...inp.statements].sort((a, b) => cmp(a.disbursementId, b.disbursementId))) {
-    const k = `${s.sellerId}|${s.currency}`;
-    if (!statements.has(k)) statements.set(k, s);
-    get(s.sellerId, s.currency);
+  // statements: one per disbursement id (a repeated id counts once, noted); a seller may have several
+  const canon = (x: StatementInput) => JSON.stringify([x.sellerId, x.currency, x.disbursed, x.escrow, x.commission, x.fees, x.penalties, x.deductions, x.transferRef, x.disbursedAt]);
+  const stById = new Map<string, StatementInput>();
+  const stNotes = new Map<string, string[]>();
+  for (const st of [...inp.statements].sort((a, b) => cmp(a.disbursementId, b.disbursementId) || cmp(canon(a), canon(b)))) {
+    const k = `${st.sellerId}|${st.currency}`;
+    const first = stById.get(st.disbursementId);
+    if (first) {
+      const list = stNotes.get(k) ?? [];
+      list.push(canon(first) === canon(st)
+        ? `statement ${st.disbursementId} listed more than once: counted once`
+        : `statement ${st.disbursementId} listed again with other figures (disbursed ${st.disbursed}): only the first (by content) is counted`);
+      stNotes.set(k, list);
+      get(st.sellerId, st.currency);
+      continue;
+    }
+    stById.set(st.disbursementId, st);
+    get(st.sellerId, st.currency);
+  }
+  const statements = new Map<string, StatementInput[]>();
+  for (const st of stById.values()) {
+    const k = `${st.sellerId}|${st.currency}`;
+    const list = statements.get(k) ?? [];
+    list.push(st);
+    statements.set(k, list);
   }
   // deductions: oldest first (origin week, then id), per seller and currency
   const deductions = new Map<string, DeductionInput[]>();
@@ -251,10 +273,12 @@ export function reconcilePayouts(inp: PayoutInputs): PayoutResult {
   // events by disbursement id (the source cross-check)
   const events = new Map<string, DisbursementEventInput>();
   for (const e of [...inp.events].sort((a, b) => cmp(a.disbursementId, b.disbursementId) || a.time - b.time)) if (!events.has(e.disbursementId)) events.set(e.disbursementId, e);
-  const eventBySeller = new Map<string, DisbursementEventInput>();
+  const eventsBySeller = new Map<string, DisbursementEventInput[]>();
   for (const e of events.values()) {
     const k = `${e.sellerId}|${e.currency}`;
-    if (!eventBySeller.has(k)) eventBySeller.set(k, e);
+    const list = eventsBySeller.get(k) ?? [];
+    list.push(e);
+    eventsBySeller.set(k, list);
   }
 
   const lines: PayoutLine[] = [];
@@ -271,35 +295,36 @@ export function reconcilePayouts(inp: PayoutInputs): PayoutResult {
     }
     const deducted = applied.reduce((s, x) => s + x.amount, 0);
     const expected = base - deducted;
-    const st = statements.get(k) ?? null;
-    const disbursed = st?.disbursed ?? 0;
+    const sts = statements.get(k) ?? [];
+    const disbursed = sts.reduce((t, x) => t + x.disbursed, 0);
     const difference = disbursed - expected;
     const tol = inp.toleranceMinor[a.currency] ?? 0;
     const status: PayoutStatus = difference === 0 ? 'matched' : Math.abs(difference) <= tol ? 'within_tolerance' : difference < 0 ? 'underpayment' : 'overpayment';
-    const notes: string[] = [];
-    if (st) {
+    const notes: string[] = [...(stNotes.get(k) ?? [])];
+    if (sts.length > 0) {
+      const sum = (f: (x: StatementInput) => number) => sts.reduce((t, x) => t + f(x), 0);
       const cmpPart = (name: string, ours: number, theirs: number) => {
         if (ours !== theirs) notes.push(`statement ${name} ${theirs} ≠ ${ours}`);
       };
-      cmpPart('escrow_released', a.escrow, st.escrow);
-      cmpPart('commission', a.commission, st.commission);
-      cmpPart('fees', a.fees, st.fees);
-      cmpPart('penalties', a.penalties, st.penalties);
-      cmpPart('deductions', deducted, st.deductions);
+      cmpPart('escrow_released', a.escrow, sum((x) => x.escrow));
+      cmpPart('commission', a.commission, sum((x) => x.commission));
+      cmpPart('fees', a.fees, sum((x) => x.fees));
+      cmpPart('penalties', a.penalties, sum((x) => x.penalties));
+      cmpPart('deductions', deducted, sum((x) => x.deductions));
+      if (sts.length > 1) notes.push(`${sts.length} statements: ${sts.map((x) => x.disbursementId).join(', ')}`);
     } else if (expected !== 0) {
       notes.push('no payout statement for this seller and currency');
     }
-    const ev = st ? (events.get(st.disbursementId) ?? null) : (eventBySeller.get(k) ?? null);
+    const evs = sts.length > 0 ? sts.map((x) => events.get(x.disbursementId)).filter((e): e is DisbursementEventInput => e !== undefined) : (eventsBySeller.get(k) ?? []);
     lines.push({
       key: k, sellerId: a.sellerId, currency: a.currency, releases: a.releases, escrow: a.escrow, commission: a.commission, fees: a.fees, penalties: a.penalties,
-      deductions: deducted, applied, expected, disbursed, difference, status, statement: st, eventAmount: ev ? ev.amount : null, notes,
+      deductions: deducted, applied, expected, disbursed, difference, status, statements: sts, eventAmount: evs.length > 0 ? evs.reduce((t, e) => t + e.amount, 0) : null, notes,
       gateways: [...a.gateways.entries()].sort((x, y) => cmp(x[0], y[0])).map(([gateway, escrow]) => ({ gateway, escrow })),
     });
   }
 
   // statements vs synced events
   const findings: SourceFinding[] = [];
-  const stById = new Map([...statements.values()].map((s) => [s.disbursementId, s]));
   for (const id of [...new Set([...stById.keys(), ...events.keys()])].sort(cmp)) {
     const s = stById.get(id);
     const e = events.get(id);

@@ -138,6 +138,32 @@ describe('reconcilePayouts properties', () => {
   });
 });
 
+describe('statements', () => {
+  const st = (id: string, disbursed: number): StatementInput => ({ sellerId: 'S1', currency: 'VND', disbursed, escrow: 0, commission: 0, fees: 0, penalties: 0, deductions: 0, disbursementId: id, transferRef: 'FT', disbursedAt: W.end });
+  const base: PayoutInputs = {
+    week: WEEK, timezone: TZ, penalties: [], deductions: [], events: [], toleranceMinor: {}, statements: [],
+    escrows: [{ escrowId: 'E1', orderId: 'O1', sellerId: 'S1', amount: 100_000, currency: 'VND', bps: 0, fee: 0, time: W.start, gateway: 'vnpay' }],
+  };
+  it('two statements of one seller and currency are both counted; their events too', () => {
+    const res = reconcilePayouts({
+      ...base, statements: [st('D2', 40_000), st('D1', 60_000)],
+      events: [{ disbursementId: 'D1', sellerId: 'S1', amount: 60_000, currency: 'VND', transferRef: 'FT', time: W.end }, { disbursementId: 'D2', sellerId: 'S1', amount: 40_000, currency: 'VND', transferRef: 'FT', time: W.end }],
+    });
+    expect(res.lines[0]).toMatchObject({ disbursed: 100_000, eventAmount: 100_000, status: 'matched' });
+    expect(res.lines[0]!.statements.map((x) => x.disbursementId)).toEqual(['D1', 'D2']);
+    expect(res.findings).toEqual([]);
+  });
+  it('a statement listed twice counts once, with a note, whatever the order', () => {
+    const a = reconcilePayouts({ ...base, statements: [st('D1', 100_000), st('D1', 100_000)] });
+    expect(a.lines[0]).toMatchObject({ disbursed: 100_000, status: 'matched' });
+    expect(a.lines[0]!.notes).toContain('statement D1 listed more than once: counted once');
+    const b1 = reconcilePayouts({ ...base, statements: [st('D1', 100_000), st('D1', 90_000)] });
+    const b2 = reconcilePayouts({ ...base, statements: [st('D1', 90_000), st('D1', 100_000)] });
+    expect(JSON.stringify(b1)).toBe(JSON.stringify(b2));
+    expect(b1.lines[0]!.notes.some((n) => n.includes('other figures'))).toBe(true);
+  });
+});
+
 describe('money splits', () => {
   it('commission + fee + net = the released amount; commission is half-even at the release', () => {
     const r = rng(42);
