@@ -38,7 +38,7 @@ export const payoutArgs = {
   'payouts.runs': s.object({ week: s.optional(week), limit: s.optional(s.int({ min: 1, max: 500 })), offset: s.optional(s.int({ min: 0 })) }),
   'payouts.get': s.object({ runId: id }),
   /** the run's report (canonical JSON) regenerated from what the run stored: its SHA-256 equals the run's reportSha256 */
-  'payouts.run.report': s.object({ runId: id }),
+  'payouts.run.report': s.object({ runId: id, /** json (default): the hashed report; xlsx: the same for review (summary, lines, findings) */ format: s.optional(s.literal('json', 'xlsx')) }),
   'payouts.lines': s.object({
     runId: id,
     /** discrepancies: underpayment + overpayment only */

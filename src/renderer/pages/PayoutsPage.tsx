@@ -245,6 +245,11 @@ function RunLines(props: { runId: number; reload: string }) {
               Run report (JSON, sha256 {d.reportSha256?.slice(0, 12)}…)
             </Button>
           ) : null}
+          {d.status === 'done' ? (
+            <Button size="small" data-testid="payouts-run-xlsx" onClick={() => void api.call('payouts.run.report', { runId: d.id, format: 'xlsx' }).then((f) => saveBase64(f.filename, f.base64, f.mimeType))}>
+              Run XLSX
+            </Button>
+          ) : null}
         </Stack>
       ) : null}
       <Box sx={{ px: 1.5 }}>

@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import * as XLSX from 'xlsx';
 import type { Database } from '../db/index.ts';
 import { settlementReport, FIGURE_FIELDS, type Figures, type ReportInputs, type SettlementReport } from '../../../analytics/payouts/settlement-report.ts';
-import { isoWeekMonday, type PayoutLine } from '../../../analytics/payouts/engine.ts';
+import { isoWeekMonday, type PayoutLine, type PayoutResult } from '../../../analytics/payouts/engine.ts';
+import type { PayoutRunDetail } from '../../common/api-payouts.ts';
 import { addDays, dayRange, isoWeekKey } from '../../../analytics/calendar.ts';
 import { formatMinor } from '../../../analytics/money.ts';
 import { neutralize } from '../export/index.ts';
@@ -165,4 +166,30 @@ export async function reportPdf(r: SettlementReport): Promise<ReportFile> {
   };
   const bytes = await pm.createPdf(doc).getBuffer();
   return { filename: `payout_settlement_report_${r.date}.pdf`, mimeType: 'application/pdf', bytes, sha256: sha256(bytes) };
+}
+
+/** A run's report for review: Summary (run, inputs with hashes, totals per currency), Lines, Findings. */
+export function runXlsx(run: PayoutRunDetail, result: PayoutResult): ReportFile {
+  const m = (minor: number, c: string) => formatMinor(minor, c);
+  const summary: (string | number | null)[][] = [
+    ['Seller payout reconciliation', run.week], ['run', run.id], ['rules', run.rulesVersion], ['window (UTC)', `${new Date(result.window.start).toISOString()} .. ${new Date(result.window.end).toISOString()}`],
+    ['inputs sha256', run.inputsSha256], ['report sha256', run.reportSha256], [],
+    ['input', 'origin', 'rows', 'sha256', 'note'], ...run.inputs.map((i) => [i.kind, i.origin, i.rows, i.sha256, i.note]), [],
+    ['currency', 'sellers', 'escrow released', 'commission', 'fees', 'penalties', 'deductions', 'expected', 'disbursed', 'difference', 'underpaid', 'overpaid', 'discrepancies'],
+    ...result.totals.map((t) => [t.currency, t.sellers, m(t.escrow, t.currency), m(t.commission, t.currency), m(t.fees, t.currency), m(t.penalties, t.currency), m(t.deductions, t.currency),
+      m(t.expected, t.currency), m(t.disbursed, t.currency), m(t.difference, t.currency), m(t.underpaid, t.currency), m(t.overpaid, t.currency), t.discrepancies]),
+  ];
+  const lines = [['seller', 'currency', 'releases', 'escrow released', 'commission', 'fees', 'penalties', 'deductions', 'expected', 'disbursed', 'synced events', 'difference', 'status', 'statements', 'notes'],
+    ...result.lines.map((l) => [l.sellerId, l.currency, l.releases, m(l.escrow, l.currency), m(l.commission, l.currency), m(l.fees, l.currency), m(l.penalties, l.currency), m(l.deductions, l.currency),
+      m(l.expected, l.currency), m(l.disbursed, l.currency), l.eventAmount === null ? null : m(l.eventAmount, l.currency), m(l.difference, l.currency), l.status,
+      l.statements.map((x) => x.disbursementId).join(' '), l.notes.join('; ')])];
+  const findings = [['kind', 'disbursement', 'seller', 'currency', 'statement', 'event', 'event − statement'],
+    ...result.findings.map((f) => [f.kind, f.disbursementId, f.sellerId, f.currency, f.statementAmount === null ? null : m(f.statementAmount, f.currency),
+      f.eventAmount === null ? null : m(f.eventAmount, f.currency), f.difference === null ? null : m(f.difference, f.currency)])];
+  const wb = XLSX.utils.book_new();
+  for (const [name, rows] of [['Summary', summary], ['Lines', lines], ['Findings', findings]] as const) {
+    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows.map((row) => row.map(text))), name);
+  }
+  const bytes = XLSX.write(wb, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer;
+  return { filename: `payout_reconciliation_${run.week}_run-${run.id}.xlsx`, mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', bytes, sha256: sha256(bytes) };
 }

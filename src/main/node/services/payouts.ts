@@ -13,7 +13,7 @@ import { dayKey, isoWeekKey, localParts } from '../../../analytics/calendar.ts';
 import { isIsoWeek, previousIsoWeek, isoWeekMonday } from '../../../analytics/payouts/engine.ts';
 import { reportBytes, runPayouts } from '../payouts/runner.ts';
 import { approveTransfer, cancelTransfer } from '../payouts/transfers.ts';
-import { reportJson, reportPdf } from '../payouts/report.ts';
+import { reportJson, reportPdf, runXlsx } from '../payouts/report.ts';
 import {
   TRANSITIONS, addTicketEvent, deductionRows, getPayoutSettings, getTicketRow, linesPage, listRuns, listTickets, listTransfers, runDetail, scheduleWatermark,
   setScheduleWatermark, sha256, storedResult, ticketDetail, updatePayoutSettings,
@@ -102,8 +102,12 @@ export function createPayoutHandlers(ctx: ServiceContext, opts: PayoutServiceOpt
     async 'payouts.get'({ runId }) {
       return runDetail(db, runId);
     },
-    async 'payouts.run.report'({ runId }) {
+    async 'payouts.run.report'({ runId, format }) {
       const { result, inputsSha256 } = storedResult(db, runId);
+      if (format === 'xlsx') {
+        const f = runXlsx(runDetail(db, runId), result);
+        return { filename: f.filename, mimeType: f.mimeType, bytes: f.bytes.byteLength, base64: f.bytes.toString('base64'), sha256: f.sha256 };
+      }
       const bytes = Buffer.from(reportBytes(result, inputsSha256), 'utf8');
       return { filename: `payout_reconciliation_${result.week}_run-${runId}.json`, mimeType: 'application/json', bytes: bytes.byteLength, base64: bytes.toString('base64'), sha256: sha256(bytes) };
     },
