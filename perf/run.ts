@@ -21,6 +21,10 @@ const BENCHES: Record<string, Bench> = {
     describe: 'standard funnel by device: Marketlens worker (warm, cold + snapshot, cold rebuild) vs DuckDB; Funnels page long tasks in Chromium',
     run: async (argv) => (await import('./funnel.ts')).main(argv),
   },
+  payouts: {
+    describe: 'seller payouts: one week of 1M escrow releases for 20k sellers, payouts.run end to end + the daily settlement report',
+    run: async (argv) => (await import('./payouts.ts')).main(argv),
+  },
   live: {
     describe: 'Live page first paint in Chromium on a workspace of --events N (default 1M)',
     run: async (argv) => (await import('./ui.ts')).liveBench(argv),

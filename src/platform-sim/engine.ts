@@ -19,7 +19,7 @@ export interface Engine {
   blob(day: number): Promise<DayBlob>;
   ledger(date: string, extra: LedgerCapture[]): Promise<LedgerCapture[]>;
   settlement(date: string, gateway: Gateway, extra: Record<string, LedgerCapture[]>): Promise<SettlementReport>;
-  payouts(day: number): Promise<Omit<WeekPayouts, 'events'> | null>;
+  payouts(day: number): Promise<Omit<WeekPayouts, 'events' | 'carry'> | null>;
   payoutWeeks(): Promise<string[]>;
   injections(): Promise<HistoricalInjections>;
   close(): Promise<void>;
@@ -76,8 +76,8 @@ export class InlineEngine implements Engine {
   async settlement(date: string, gateway: Gateway, extra: Record<string, LedgerCapture[]>): Promise<SettlementReport> {
     return runOp(this.sim, 'settlement', { date, gateway, extra }) as SettlementReport;
   }
-  async payouts(day: number): Promise<Omit<WeekPayouts, 'events'> | null> {
-    return runOp(this.sim, 'payouts', { day }) as Omit<WeekPayouts, 'events'> | null;
+  async payouts(day: number): Promise<Omit<WeekPayouts, 'events' | 'carry'> | null> {
+    return runOp(this.sim, 'payouts', { day }) as Omit<WeekPayouts, 'events' | 'carry'> | null;
   }
   async payoutWeeks(): Promise<string[]> {
     return this.sim.payoutWeeks();
@@ -203,7 +203,7 @@ export class WorkerEngine implements Engine {
   settlement(date: string, gateway: Gateway, extra: Record<string, LedgerCapture[]>): Promise<SettlementReport> {
     return this.call('settlement', { date, gateway, extra });
   }
-  payouts(day: number): Promise<Omit<WeekPayouts, 'events'> | null> {
+  payouts(day: number): Promise<Omit<WeekPayouts, 'events' | 'carry'> | null> {
     return this.call('payouts', { day });
   }
   payoutWeeks(): Promise<string[]> {

@@ -60,6 +60,8 @@ export interface PayoutStatement {
   commission: { amount: string; currency: string };
   fees: { amount: string; currency: string };
   penalties: { amount: string; currency: string };
+  /** recovery of earlier overpayments to this seller in this currency, deducted from this payout */
+  deductions: { amount: string; currency: string };
   order_count: number;
   transfer_ref: string;
   disbursement_id: string;
@@ -73,6 +75,8 @@ export interface WeekPayouts {
   statements: PayoutStatement[];
   events: RawEvent[];
   injections: PayoutInjection[];
+  /** overpayments not yet recovered after this week, by "seller index|currency" (minor units) */
+  carry: Map<string, number>;
 }
 
 /** Sessions per day per active-user unit (tuned so the defaults give ~2M events). */
@@ -452,19 +456,34 @@ export class MarketSim {
       }
       for (const p of this.penalties(d)) get(p.seller, 'VND').penalties += p.amount;
     }
+    // Overpayments are recovered from the seller's next payouts in the same currency (as much as
+    // each payout allows), so the carry-in is what earlier weeks overpaid and did not recover yet.
+    const prev = i - 7 >= 1 ? this.payouts(i - 7) : null;
+    const carry = new Map(prev?.carry ?? []);
     const r = new Rng(this.params.seed, 'payout', week);
     const statements: PayoutStatement[] = [];
     const events: RawEvent[] = [];
     const injections: PayoutInjection[] = [];
-    const base = this.ranges[i]!.start + 10 * HOUR_MS;
+    const disburseAt = this.ranges[i]!.start + 10 * HOUR_MS;
     const keys = [...acc.keys()].sort();
     keys.forEach((key, idx) => {
       const a = acc.get(key)!;
-      const expected = a.escrow - a.commission - a.fees - a.penalties;
+      const carryKey = `${a.seller}|${a.currency}`;
+      const base = a.escrow - a.commission - a.fees - a.penalties;
+      const owed = carry.get(carryKey) ?? 0;
+      const deducted = Math.max(0, Math.min(owed, base));
+      const expected = base - deducted;
       const x = r.next();
       const pct = r.range(0.005, 0.08);
       const ref = 'FT' + this.dates[i]!.slice(2).replace(DATE_RE, '') + r.chars(8, DIGITS);
-      if (expected <= 0) return;
+      const t = disburseAt + idx * 5000;
+      if (t > this.params.cutoff) return;
+      if (expected <= 0) {
+        // nothing payable this week (or a deduction took all of it): no statement
+        if (deducted > 0) carry.set(carryKey, owed - deducted);
+        if (owed - deducted === 0) carry.delete(carryKey);
+        return;
+      }
       let disbursed = expected;
       let kind: PayoutInjection['kind'] | null = null;
       if (x < 0.04) {
@@ -480,14 +499,15 @@ export class MarketSim {
           kind = 'overpayment';
         }
       }
-      const t = base + idx * 5000;
-      if (t > this.params.cutoff) return;
+      const left = owed - deducted + (kind === 'overpayment' ? disbursed - expected : 0);
+      if (left > 0) carry.set(carryKey, left);
+      else carry.delete(carryKey);
       const sellerId = this.catalog.sellers[a.seller]!.id;
       const disbursementId = `DSB-${week}-${sellerId}-${a.currency}`;
       statements.push({
         seller_id: sellerId, currency: a.currency, disbursed: money(disbursed, a.currency), escrow_released: money(a.escrow, a.currency),
         commission: money(a.commission, a.currency), fees: money(a.fees, a.currency), penalties: money(a.penalties, a.currency),
-        order_count: a.orders, transfer_ref: ref, disbursement_id: disbursementId, disbursed_at: new Date(t).toISOString(),
+        deductions: money(deducted, a.currency), order_count: a.orders, transfer_ref: ref, disbursement_id: disbursementId, disbursed_at: new Date(t).toISOString(),
       });
       events.push({ t, type: 'payout.disbursed', subject: sellerId, data: { disbursement_id: disbursementId, seller_id: sellerId, week, amount: money(disbursed, a.currency), transfer_ref: ref } });
       if (kind) {
@@ -497,7 +517,7 @@ export class MarketSim {
         });
       }
     });
-    const res: WeekPayouts = { week, day: i, statements, events, injections };
+    const res: WeekPayouts = { week, day: i, statements, events, injections, carry };
     this.payoutCache.set(i, res);
     return res;
   }

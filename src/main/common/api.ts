@@ -11,6 +11,7 @@ import { s, type Infer } from './schema.ts';
 import { funnelArgs, type FunnelResults, type FunnelProgress } from './api-funnels.ts';
 import { reconArgs, type ReconResults } from './api-reconciliation.ts';
 import { dropoffArgs, type DropoffResults } from './api-dropoff.ts';
+import { payoutArgs, type PayoutResults } from './api-payouts.ts';
 import type { Settings, AppInfo, SyncStatus, ImportResult, QuarantinePage, LiveSnapshot, AlertEntry, WorkspaceStats, DemoInfo } from './types.ts';
 
 const currency = s.string({ pattern: /^[A-Z]{3}$/ });
@@ -63,6 +64,7 @@ export const apiArgs = {
   ...funnelArgs,
   ...reconArgs,
   ...dropoffArgs,
+  ...payoutArgs,
 } as const;
 
 export type ApiMethod = keyof typeof apiArgs;
@@ -88,7 +90,7 @@ export interface CoreResults {
 }
 
 /** Result types of every method: the foundation plus each capability's slice (CoreResults & FunnelResults & ...). */
-export type ApiResults = CoreResults & FunnelResults & ReconResults & DropoffResults;
+export type ApiResults = CoreResults & FunnelResults & ReconResults & DropoffResults & PayoutResults;
 
 /** What a service implementation provides: one async function per method. */
 export type Handlers = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> };

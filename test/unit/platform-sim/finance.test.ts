@@ -113,6 +113,13 @@ describe('settlements', () => {
 describe('payouts', () => {
   it('payout.disbursed equals escrow - commission - fees - penalties except the injected under/over-payments', () => {
     const expected = expectedPayouts(events);
+    // earlier overpayments are recovered from the next payouts: the statement's deductions
+    for (const week of sim.payoutWeeks()) {
+      for (const s of sim.payouts(sim.payoutDayOf(week))!.statements) {
+        const k = `${week}|${s.seller_id}|${s.currency}`;
+        expected.set(k, expected.get(k)! - parseMinor(s.deductions.amount, s.currency));
+      }
+    }
     const disbursed = new Map<string, { amount: number; currency: string }>();
     for (const e of events) {
       if (e.type !== 'payout.disbursed') continue;
@@ -144,10 +151,37 @@ describe('payouts', () => {
         expect((e.data as any).amount).toEqual(s.disbursed);
         expect((e.data as any).transfer_ref).toBe(s.transfer_ref);
         const c = s.currency;
-        const expected = parseMinor(s.escrow_released.amount, c) - parseMinor(s.commission.amount, c) - parseMinor(s.fees.amount, c) - parseMinor(s.penalties.amount, c);
+        const expected = parseMinor(s.escrow_released.amount, c) - parseMinor(s.commission.amount, c) - parseMinor(s.fees.amount, c) - parseMinor(s.penalties.amount, c) -
+          parseMinor(s.deductions.amount, c);
         const inj = p.injections.find((x) => x.seller_id === s.seller_id && x.currency === c);
         expect(parseMinor(s.disbursed.amount, c)).toBe(inj ? parseMinor(inj.disbursed.amount, c) : expected);
       }
+    }
+  });
+
+  it('an overpayment is recovered from the same seller\'s next payouts in that currency, never more than was overpaid', () => {
+    const over = new Map<string, number>();
+    for (const week of sim.payoutWeeks()) {
+      const p = sim.payouts(sim.payoutDayOf(week))!;
+      for (const s of p.statements) {
+        const k = `${s.seller_id}|${s.currency}`;
+        const d = parseMinor(s.deductions.amount, s.currency);
+        expect(d, k).toBeLessThanOrEqual(over.get(k) ?? 0);
+        over.set(k, (over.get(k) ?? 0) - d);
+      }
+      for (const x of p.injections) {
+        if (x.kind !== 'overpayment') continue;
+        const k = `${x.seller_id}|${x.currency}`;
+        over.set(k, (over.get(k) ?? 0) + parseMinor(x.difference.amount, x.currency));
+      }
+    }
+    const weeks = sim.payoutWeeks();
+    const last = sim.payouts(sim.payoutDayOf(weeks[weeks.length - 1]!))!;
+    // what is still owed after the last week is exactly the platform's carry
+    for (const [k, v] of over) {
+      const [seller, cur] = k.split('|');
+      const idx = sim.catalog.sellers.findIndex((x) => x.id === seller);
+      expect(last.carry.get(`${idx}|${cur}`) ?? 0, k).toBe(v);
     }
   });
 

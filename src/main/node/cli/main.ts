@@ -1,6 +1,6 @@
 /**
  * `marketlens` CLI: the same services as the app, for headless and cron use.
- * Exit codes: 0 success, 1 failure, 2 usage error, 3 sync cancelled, 4 reconciliation or funnel drop-off alert. `--json` prints the same
+ * Exit codes: 0 success, 1 failure, 2 usage error, 3 sync cancelled, 4 alert (reconciliation, payout or funnel drop-off). `--json` prints the same
  * object the UI renders.
  */
 import { createServices, type Services } from '../services/index.ts';
@@ -14,6 +14,7 @@ import type { SyncStatus } from '../../common/types.ts';
 import { renderGmv, renderQuarantine, progressLine } from './render.ts';
 import { funnelCmd, FUNNEL_USAGE } from './funnel.ts';
 import { reconCmd, RECON_USAGE } from './recon.ts';
+import { payoutsCmd, PAYOUTS_USAGE } from './payouts.ts';
 
 export const USAGE = `usage: marketlens <command> [options]
 
@@ -25,6 +26,7 @@ commands:
   settings get | settings set KEY VALUE             read or change workspace settings
 ${FUNNEL_USAGE}
 ${RECON_USAGE}
+${PAYOUTS_USAGE}
   demo-platform [--port N] [--seed N] [--days N] [--users N] [--live]
                                                     run the demo marketplace platform server
 
@@ -65,6 +67,8 @@ export async function run(argv: string[], io: Out = std): Promise<number> {
         return await funnelCmd(services, parsed, io);
       case 'recon':
         return await reconCmd(services, parsed, io);
+      case 'payouts':
+        return await payoutsCmd(services, parsed, io);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }

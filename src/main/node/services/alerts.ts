@@ -12,6 +12,7 @@ export const RUNBOOKS: Record<string, { title: string }> = {
   'gmv-drop': { title: 'GMV drop' },
   'recon-discrepancy': { title: 'Reconciliation discrepancy' },
   'funnel-dropoff': { title: 'Funnel drop-off rise' },
+  'payout-discrepancy': { title: 'Seller payout discrepancy' },
 };
 
 export function runbookUrl(base: string, name: string): string {

@@ -10,6 +10,7 @@ import { CancelledError } from './protocol.ts';
 import { statSync } from 'node:fs';
 import { createFunnelMethods } from './funnel-methods.ts';
 import { createReconMethods } from './recon-methods.ts';
+import { createPayoutMethods } from './payout-methods.ts';
 
 const init = workerData as WorkerInit;
 const flags = new Int32Array(init.cancelFlags);
@@ -27,6 +28,7 @@ const q = {
 const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M]['params'], ctx: Ctx) => WorkerMethods[M]['result'] } = {
   ...createFunnelMethods(db, init.dbFile),
   ...createReconMethods(db),
+  ...createPayoutMethods(db),
   'live.snapshot'(p: LiveQuery) {
     const from = liveWindowStart(p);
     const { now } = liveDay(p);

@@ -28,8 +28,20 @@ CREATE INDEX payments_order ON payments (order_id);
 -- index payments_time on payments
 CREATE INDEX payments_time ON payments (time);
 
+-- index payout_deductions_seller on payout_deductions
+CREATE INDEX payout_deductions_seller ON payout_deductions (seller_id, currency);
+
 -- index payout_disbursements_seller_week on payout_disbursements
 CREATE INDEX payout_disbursements_seller_week ON payout_disbursements (seller_id, week);
+
+-- index payout_lines_seller on payout_lines
+CREATE INDEX payout_lines_seller ON payout_lines (seller_id, run_id);
+
+-- index payout_runs_week on payout_runs
+CREATE INDEX payout_runs_week ON payout_runs (week, id);
+
+-- index payout_ticket_events_ticket on payout_ticket_events
+CREATE INDEX payout_ticket_events_ticket ON payout_ticket_events (ticket_id, id);
 
 -- index quarantine_dedup on quarantine
 CREATE UNIQUE INDEX quarantine_dedup ON quarantine (origin, location, raw_hash);
@@ -262,6 +274,34 @@ CREATE TABLE payments (
   time            INTEGER GENERATED ALWAYS AS (coalesce(captured_at, failed_at)) VIRTUAL
 ) STRICT;
 
+-- table payout_blobs on payout_blobs
+CREATE TABLE payout_blobs (
+  sha256    TEXT PRIMARY KEY,
+  bytes     INTEGER NOT NULL,
+  content   BLOB NOT NULL,
+  stored_at INTEGER NOT NULL
+) STRICT;
+
+-- table payout_deduction_applications on payout_deduction_applications
+CREATE TABLE payout_deduction_applications (
+  run_id       INTEGER NOT NULL REFERENCES payout_runs (id),
+  deduction_id INTEGER NOT NULL REFERENCES payout_deductions (id),
+  week         TEXT NOT NULL,
+  amount       INTEGER NOT NULL CHECK (amount > 0),
+  PRIMARY KEY (run_id, deduction_id)
+) STRICT;
+
+-- table payout_deductions on payout_deductions
+CREATE TABLE payout_deductions (
+  id          INTEGER PRIMARY KEY,
+  ticket_id   INTEGER NOT NULL UNIQUE REFERENCES payout_tickets (id),
+  seller_id   TEXT NOT NULL,
+  currency    TEXT NOT NULL,
+  amount      INTEGER NOT NULL CHECK (amount > 0),
+  origin_week TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL
+) STRICT;
+
 -- table payout_disbursements on payout_disbursements
 CREATE TABLE payout_disbursements (
   disbursement_id TEXT PRIMARY KEY,
@@ -272,6 +312,126 @@ CREATE TABLE payout_disbursements (
   transfer_ref    TEXT NOT NULL,
   time            INTEGER NOT NULL,
   event_id        TEXT NOT NULL
+) STRICT;
+
+-- table payout_findings on payout_findings
+CREATE TABLE payout_findings (
+  run_id          INTEGER NOT NULL REFERENCES payout_runs (id),
+  seq             INTEGER NOT NULL,
+  kind            TEXT NOT NULL,
+  disbursement_id TEXT NOT NULL,
+  seller_id       TEXT NOT NULL,
+  currency        TEXT NOT NULL,
+  detail          TEXT NOT NULL CHECK (json_valid(detail)),
+  PRIMARY KEY (run_id, seq)
+) STRICT;
+
+-- table payout_lines on payout_lines
+CREATE TABLE payout_lines (
+  run_id      INTEGER NOT NULL REFERENCES payout_runs (id),
+  key         TEXT NOT NULL,
+  seller_id   TEXT NOT NULL,
+  currency    TEXT NOT NULL,
+  expected    INTEGER NOT NULL,
+  disbursed   INTEGER NOT NULL,
+  difference  INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  detail      TEXT NOT NULL CHECK (json_valid(detail)),
+  PRIMARY KEY (run_id, key)
+) STRICT;
+
+-- table payout_run_inputs on payout_run_inputs
+CREATE TABLE payout_run_inputs (
+  run_id  INTEGER NOT NULL REFERENCES payout_runs (id),
+  seq     INTEGER NOT NULL,
+  kind    TEXT NOT NULL,
+  origin  TEXT NOT NULL,
+  sha256  TEXT,
+  rows    INTEGER NOT NULL,
+  note    TEXT,
+  PRIMARY KEY (run_id, seq)
+) STRICT;
+
+-- table payout_runs on payout_runs
+CREATE TABLE payout_runs (
+  id                INTEGER PRIMARY KEY,
+  week              TEXT NOT NULL,
+  trigger           TEXT NOT NULL,
+  actor             TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('running', 'done', 'error')),
+  started_at        INTEGER NOT NULL,
+  finished_at       INTEGER,
+  rules_version     TEXT NOT NULL,
+  params            TEXT NOT NULL CHECK (json_valid(params)),
+  inputs_sha256     TEXT,
+  counts            TEXT CHECK (counts IS NULL OR json_valid(counts)),
+  totals            TEXT CHECK (totals IS NULL OR json_valid(totals)),
+  report_sha256     TEXT,
+  line_count        INTEGER NOT NULL DEFAULT 0,
+  discrepancy_count INTEGER NOT NULL DEFAULT 0,
+  finding_count     INTEGER NOT NULL DEFAULT 0,
+  alert             INTEGER NOT NULL DEFAULT 0,
+  alert_id          INTEGER,
+  error             TEXT
+) STRICT;
+
+-- table payout_schedule on payout_schedule
+CREATE TABLE payout_schedule (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  last_week TEXT,
+  run_id    INTEGER,
+  at        INTEGER
+) STRICT;
+
+-- table payout_ticket_events on payout_ticket_events
+CREATE TABLE payout_ticket_events (
+  id         INTEGER PRIMARY KEY,
+  ticket_id  INTEGER NOT NULL REFERENCES payout_tickets (id),
+  at         INTEGER NOT NULL,
+  actor      TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  from_state TEXT,
+  to_state   TEXT,
+  note       TEXT,
+  run_id     INTEGER
+) STRICT;
+
+-- table payout_tickets on payout_tickets
+CREATE TABLE payout_tickets (
+  id          INTEGER PRIMARY KEY,
+  week        TEXT NOT NULL,
+  seller_id   TEXT NOT NULL,
+  currency    TEXT NOT NULL,
+  direction   TEXT NOT NULL CHECK (direction IN ('underpayment', 'overpayment')),
+  expected    INTEGER NOT NULL,
+  disbursed   INTEGER NOT NULL,
+  difference  INTEGER NOT NULL,
+  run_id      INTEGER NOT NULL REFERENCES payout_runs (id),
+  state       TEXT NOT NULL CHECK (state IN ('open', 'in_review', 'resolved')),
+  opened_at   INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  UNIQUE (week, seller_id, currency)
+) STRICT;
+
+-- table payout_transfers on payout_transfers
+CREATE TABLE payout_transfers (
+  id                   INTEGER PRIMARY KEY,
+  ticket_id            INTEGER NOT NULL UNIQUE REFERENCES payout_tickets (id),
+  seller_id            TEXT NOT NULL,
+  amount               INTEGER NOT NULL CHECK (amount > 0),
+  currency             TEXT NOT NULL,
+  reason               TEXT NOT NULL,
+  idempotency_key      TEXT NOT NULL UNIQUE,
+  status               TEXT NOT NULL CHECK (status IN ('proposed', 'approved', 'sent', 'cancelled')),
+  proposed_at          INTEGER NOT NULL,
+  approved_by          TEXT,
+  approved_at          INTEGER,
+  sent_at              INTEGER,
+  attempts             INTEGER NOT NULL DEFAULT 0,
+  last_error           TEXT,
+  platform_transfer_id TEXT,
+  transfer_ref         TEXT,
+  response             TEXT CHECK (response IS NULL OR json_valid(response))
 ) STRICT;
 
 -- table quarantine on quarantine
@@ -481,6 +641,30 @@ BEGIN
       (SELECT code FROM event_strings WHERE value = NEW.device), (SELECT code FROM event_strings WHERE value = NEW.traffic_source), (SELECT code FROM event_strings WHERE value = NEW.category), NEW.amount, (SELECT code FROM event_strings WHERE value = NEW.currency),
       (SELECT code FROM event_strings WHERE value = NEW.code), (SELECT code FROM event_strings WHERE value = NEW.experiment_id), (SELECT code FROM event_strings WHERE value = NEW.variant), NEW.ref, NEW.data, (SELECT code FROM event_strings WHERE value = NEW.origin), NEW.ingested_at);
 END;
+
+-- trigger payout_blobs_no_delete on payout_blobs
+CREATE TRIGGER payout_blobs_no_delete BEFORE DELETE ON payout_blobs
+BEGIN SELECT RAISE(ABORT, 'payout inputs are never deleted'); END;
+
+-- trigger payout_blobs_no_update on payout_blobs
+CREATE TRIGGER payout_blobs_no_update BEFORE UPDATE ON payout_blobs
+BEGIN SELECT RAISE(ABORT, 'payout inputs are never edited'); END;
+
+-- trigger payout_deductions_no_delete on payout_deductions
+CREATE TRIGGER payout_deductions_no_delete BEFORE DELETE ON payout_deductions
+BEGIN SELECT RAISE(ABORT, 'payout deductions are never deleted'); END;
+
+-- trigger payout_deductions_no_update on payout_deductions
+CREATE TRIGGER payout_deductions_no_update BEFORE UPDATE ON payout_deductions
+BEGIN SELECT RAISE(ABORT, 'payout deductions are never edited'); END;
+
+-- trigger payout_ticket_events_no_delete on payout_ticket_events
+CREATE TRIGGER payout_ticket_events_no_delete BEFORE DELETE ON payout_ticket_events
+BEGIN SELECT RAISE(ABORT, 'payout ticket history is append-only'); END;
+
+-- trigger payout_ticket_events_no_update on payout_ticket_events
+CREATE TRIGGER payout_ticket_events_no_update BEFORE UPDATE ON payout_ticket_events
+BEGIN SELECT RAISE(ABORT, 'payout ticket history is append-only'); END;
 
 -- trigger recon_blobs_no_delete on recon_blobs
 CREATE TRIGGER recon_blobs_no_delete BEFORE DELETE ON recon_blobs

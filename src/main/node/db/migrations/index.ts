@@ -5,6 +5,7 @@ import { migration as m0002 } from './0002_funnels.ts';
 import { migration as m0003 } from './0003_reconciliation.ts';
 import { migration as m0004 } from './0004_event_log.ts';
 import { migration as m0005 } from './0005_dropoff.ts';
+import { migration as m0006 } from './0006_payouts.ts';
 
 export type { Migration };
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];

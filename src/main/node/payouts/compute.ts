@@ -1,0 +1,71 @@
+/**
+ * The heavy half of a payout run, on a read-only connection (it runs in the analytics worker): read
+ * the week's escrow releases (with their payments' gateways), penalties and synced payout events,
+ * hash them row by row, and reconcile against the statements and deductions the run passes in.
+ */
+import { createHash } from 'node:crypto';
+import type { Database } from '../db/index.ts';
+import {
+  reconcilePayouts, weekWindow, type DeductionInput, type DisbursementEventInput, type EscrowInput, type PayoutResult, type PenaltyInput, type StatementInput,
+} from '../../../analytics/payouts/engine.ts';
+
+export interface PayoutComputeParams {
+  week: string;
+  timezone: string;
+  statements: StatementInput[];
+  deductions: DeductionInput[];
+  toleranceMinor: Record<string, number>;
+}
+
+export interface PayoutComputeResult {
+  result: PayoutResult;
+  hashes: { escrows: string; penalties: string; events: string; deductions: string };
+  rows: { escrows: number; penalties: number; events: number };
+  phasesMs: { read: number; hash: number; reconcile: number };
+}
+
+/**
+ * SHA-256 of rows as lines of JSON arrays of the given fields, in that order (the rows come sorted by
+ * their id, so equal inputs hash equally).
+ */
+export function hashRows<T>(rows: readonly T[], fields: readonly (keyof T)[]): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(fields) + '\n');
+  for (const r of rows) h.update(JSON.stringify(fields.map((f) => r[f] ?? null)) + '\n');
+  return h.digest('hex');
+}
+
+export function readWeekInputs(db: Database, week: string, tz: string): { escrows: EscrowInput[]; penalties: PenaltyInput[]; events: DisbursementEventInput[] } {
+  const w = weekWindow(week, tz);
+  const escrows = db.prepare<[number, number], { escrow_id: string; order_id: string; seller_id: string; amount: number; currency: string; bps: number; fee: number | null; time: number; gateway: string | null }>(
+    `SELECT e.escrow_id, e.order_id, e.seller_id, e.amount, e.currency, e.commission_rate_bps AS bps, e.fee, e.time,
+       (SELECT p.gateway FROM payments p WHERE p.order_id = e.order_id AND p.captured_at IS NOT NULL ORDER BY p.captured_at, p.payment_id LIMIT 1) AS gateway
+     FROM escrow_releases e WHERE e.time >= ? AND e.time < ? ORDER BY e.escrow_id`,
+  ).all(w.start, w.end).map((r) => ({ escrowId: r.escrow_id, orderId: r.order_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, bps: r.bps, fee: r.fee ?? 0, time: r.time, gateway: r.gateway }));
+  const penalties = db.prepare<[number, number], { penalty_id: string; seller_id: string; amount: number; currency: string; time: number }>(
+    'SELECT penalty_id, seller_id, amount, currency, time FROM seller_penalties WHERE time >= ? AND time < ? ORDER BY penalty_id',
+  ).all(w.start, w.end).map((r) => ({ penaltyId: r.penalty_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, time: r.time }));
+  const events = db.prepare<[string], { disbursement_id: string; seller_id: string; amount: number; currency: string; transfer_ref: string; time: number }>(
+    'SELECT disbursement_id, seller_id, amount, currency, transfer_ref, time FROM payout_disbursements WHERE week = ? ORDER BY disbursement_id',
+  ).all(week).map((r) => ({ disbursementId: r.disbursement_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, transferRef: r.transfer_ref, time: r.time }));
+  return { escrows, penalties, events };
+}
+
+export function computePayouts(db: Database, p: PayoutComputeParams): PayoutComputeResult {
+  const t0 = performance.now();
+  const { escrows, penalties, events } = readWeekInputs(db, p.week, p.timezone);
+  const t1 = performance.now();
+  const hashes = {
+    escrows: hashRows(escrows, ['escrowId', 'orderId', 'sellerId', 'amount', 'currency', 'bps', 'fee', 'time', 'gateway']),
+    penalties: hashRows(penalties, ['penaltyId', 'sellerId', 'amount', 'currency', 'time']),
+    events: hashRows(events, ['disbursementId', 'sellerId', 'amount', 'currency', 'transferRef', 'time']),
+    deductions: hashRows(p.deductions, ['id', 'sellerId', 'currency', 'amount', 'originWeek']),
+  };
+  const t2 = performance.now();
+  const result = reconcilePayouts({ week: p.week, timezone: p.timezone, escrows, penalties, deductions: p.deductions, statements: p.statements, events, toleranceMinor: p.toleranceMinor });
+  const t3 = performance.now();
+  return {
+    result, hashes, rows: { escrows: escrows.length, penalties: penalties.length, events: events.length },
+    phasesMs: { read: Math.round(t1 - t0), hash: Math.round(t2 - t1), reconcile: Math.round(t3 - t2) },
+  };
+}
