@@ -10,6 +10,7 @@ import { CancelledError } from './protocol.ts';
 import { statSync } from 'node:fs';
 import { createFunnelMethods } from './funnel-methods.ts';
 import { createReconMethods } from './recon-methods.ts';
+import { createCohortMethods } from './cohort-methods.ts';
 
 const init = workerData as WorkerInit;
 const flags = new Int32Array(init.cancelFlags);
@@ -24,8 +25,10 @@ const q = {
   syncState: db.prepare<[], { lastSyncedAt: number | null; lastEventAt: number | null }>('SELECT max(last_synced_at) AS lastSyncedAt, max(last_event_time) AS lastEventAt FROM sync_state'),
 };
 
+const funnels = createFunnelMethods(db, init.dbFile);
 const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M]['params'], ctx: Ctx) => WorkerMethods[M]['result'] } = {
-  ...createFunnelMethods(db, init.dbFile),
+  ...funnels,
+  ...createCohortMethods(funnels),
   ...createReconMethods(db),
   'live.snapshot'(p: LiveQuery) {
     const from = liveWindowStart(p);
