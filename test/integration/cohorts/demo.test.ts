@@ -15,6 +15,11 @@ import { run as cli } from '../../../src/main/node/cli/main.ts';
 import { referenceCohorts, type RefCohorts } from '../../reference/cohorts.sql.ts';
 import { cohortWorkspace, TZ, type CohortWorkspace } from './helpers.ts';
 import type { CohortResult } from '../../../src/analytics/cohorts/types.ts';
+import { createCohortHandlers } from '../../../src/main/node/services/cohorts.ts';
+import { SettingsStore } from '../../../src/main/node/services/settings.ts';
+import { PushBus } from '../../../src/main/node/services/push-bus.ts';
+import { WorkerHost } from '../../../src/main/node/worker/host.ts';
+import type { ServiceContext } from '../../../src/main/node/services/context.ts';
 
 const FROM = '2025-12';
 const TO = '2026-03';
@@ -183,5 +188,29 @@ describe('cohort retention on the demo workspace', () => {
     expect(await cli(['cohorts', '--from', '2026-01', '--to', '2026-02', '--weekly', '--json', '--workspace', ws.dir], io)).toBe(0);
     expect((JSON.parse(out) as CohortResult).query.granularity).toBe('week');
     expect(await cli(['cohorts', '--from', '2026-13', '--workspace', ws.dir], io)).toBe(2);
+  });
+});
+
+describe('monthly schedule', () => {
+  it('catches up at start when this month\'s run is missing, once per business month', async () => {
+    const other = openDatabase(ws.services.dbFile);
+    const worker = new WorkerHost(ws.services.dbFile);
+    // 1 April 2026 00:30 local = 31 March 17:30 UTC: already April in the business timezone
+    let now = zonedToUtc(2026, 4, 1, 0, 30, TZ);
+    const clock = { now: () => now };
+    const ctx = { db: other.db, worker, settings: new SettingsStore(other.db), push: new PushBus(), clock, audit: () => undefined } as unknown as ServiceContext;
+    createCohortHandlers(ctx, { background: true, tickMs: 100 });
+    const count = (m: string) => other.db.prepare("SELECT count(*) FROM cohort_runs WHERE trigger = 'scheduled' AND schedule_month = ?").pluck().get(m) as number;
+    for (let i = 0; i < 100 && count('2026-04') === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(count('2026-04')).toBe(1);
+    const row = other.db.prepare("SELECT params FROM cohort_runs WHERE schedule_month = '2026-04'").pluck().get() as string;
+    expect(JSON.parse(row)).toMatchObject({ from: '2025-04', to: '2026-03', granularity: 'month' });
+    await new Promise((r) => setTimeout(r, 400)); // more ticks in the same month: no second run
+    expect(count('2026-04')).toBe(1);
+    now = zonedToUtc(2026, 5, 1, 0, 5, TZ); // the next 1st
+    for (let i = 0; i < 100 && count('2026-05') === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(count('2026-05')).toBe(1);
+    await worker.close();
+    other.close(); // the timer stops itself once the database is closed
   });
 });
