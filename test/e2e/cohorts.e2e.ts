@@ -64,5 +64,9 @@ describe.skipIf(!hasChromium())('web mode: Cohorts page', () => {
     await page.getByRole('button', { name: 'Save as segment' }).click();
     await page.getByTestId('saved-segments').waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('saved-segments').innerText()).toContain(`${m0.active} customers`);
+    if (process.env.COHORTS_SCREENSHOT) {
+      await page.keyboard.press('Escape');
+      await page.screenshot({ path: process.env.COHORTS_SCREENSHOT, fullPage: true });
+    }
   });
 });

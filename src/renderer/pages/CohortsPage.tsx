@@ -13,6 +13,8 @@ import Button from '@mui/material/Button';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import Dialog from '@mui/material/Dialog';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import Switch from '@mui/material/Switch';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
@@ -45,7 +47,7 @@ import { formatDateTime, formatInt, compactMinor } from '../format.ts';
 
 type RunArgs = ApiArgs<'cohort.run'>;
 type Result = ApiResults['cohort.run'];
-interface Form { granularity: 'month' | 'week'; from: string; to: string; mode: 'on' | 'on_or_after'; acquisition: '' | 'registration' | 'first_order'; refunded: '' | 'count' | 'exclude'; breakdown: '' | 'source' | 'device' }
+interface Form { granularity: 'month' | 'week'; from: string; to: string; mode: 'on' | 'on_or_after'; acquisition: 'auto' | 'registration' | 'first_order'; refunded: 'setting' | 'count' | 'exclude'; breakdown: 'none' | 'source' | 'device' }
 interface Drill { cohort: string; offset: number | null; value: string | null; label: string }
 
 const MONTH_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -59,9 +61,9 @@ function monthsAgo(n: number): string {
 
 function toArgs(f: Form): RunArgs {
   const a: RunArgs = { granularity: f.granularity, from: f.from, to: f.to, mode: f.mode };
-  if (f.acquisition) a.acquisition = f.acquisition;
-  if (f.refunded) a.includeRefunded = f.refunded === 'count';
-  if (f.breakdown) a.breakdown = f.breakdown;
+  if (f.acquisition !== 'auto') a.acquisition = f.acquisition;
+  if (f.refunded !== 'setting') a.includeRefunded = f.refunded === 'count';
+  if (f.breakdown !== 'none') a.breakdown = f.breakdown;
   return a;
 }
 
@@ -70,7 +72,7 @@ let memo: { form: Form; shown: { result: Result; args: RunArgs } | null } | null
 export function CohortsPage() {
   const api = useApi();
   const { timezone } = useAppData();
-  const [form, setForm] = useState<Form>(() => memo?.form ?? { granularity: 'month', from: monthsAgo(11), to: monthsAgo(0), mode: 'on', acquisition: '', refunded: '', breakdown: '' });
+  const [form, setForm] = useState<Form>(() => memo?.form ?? { granularity: 'month', from: monthsAgo(11), to: monthsAgo(0), mode: 'on', acquisition: 'auto', refunded: 'setting', breakdown: 'none' });
   const [shown, setShown] = useState<{ result: Result; args: RunArgs } | null>(() => memo?.shown ?? null);
   const [metric, setMetric] = useState<CohortMetric>('retention');
   const [value, setValue] = useState<string>('');
@@ -81,6 +83,7 @@ export function CohortsPage() {
   const segments = useApiQuery('segment.list', undefined);
   const runs = useApiQuery('cohort.runs', { limit: 10 });
   const settings = useApiQuery('cohort.settings', undefined);
+  const compare = useApiQuery('cohort.compare', {}, String(runs.data?.rows[0]?.id ?? ''));
   const invalid = !MONTH_RE.test(form.from) || !MONTH_RE.test(form.to) || form.to < form.from;
 
   const run = useCallback(async () => {
@@ -114,11 +117,13 @@ export function CohortsPage() {
   const matrix = r ? (value && r.breakdown ? (r.breakdown.values.find((v) => v.value === value)?.matrix ?? r.matrix) : r.matrix) : null;
   const series = useMemo(() => (r && matrix ? heatSeries(r, matrix, metric) : []), [r, matrix, metric]);
   const max = useMemo(() => (metric === 'orders' ? Math.max(1, ...series.flatMap((s) => s.data.map((d) => d.y ?? 0))) : scaleMax(series)), [series, metric]);
-  const [ref, width] = useElementWidth<HTMLDivElement>(900);
+  const [ref, pageWidth] = useElementWidth<HTMLDivElement>(900);
+  const width = Math.max(300, pageWidth - 32);
+  const cellW = r ? (Math.max(width, 120 + (r.maxOffset + 1) * 64) - 120) / (r.maxOffset + 1) : 0;
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setForm((f) => ({ ...f, [k]: v }));
 
   return (
-    <Box>
+    <Box ref={ref}>
       <PageHeader
         title="Cohorts"
         subtitle={<>Customers grouped by the {form.granularity === 'month' ? 'month' : 'ISO week'} they were acquired ({timezone}); a cell is the share active in the period since. Refunded orders {settings.data?.includeRefunded === false ? 'are excluded' : 'count'} by default; cancelled orders never count.</>}
@@ -140,21 +145,28 @@ export function CohortsPage() {
             <MenuItem value="on_or_after">Active in or after</MenuItem>
           </TextField>
           <TextField select size="small" label="Acquisition" value={form.acquisition} onChange={(e) => set('acquisition', e.target.value as Form['acquisition'])} sx={{ minWidth: 150 }}>
-            <MenuItem value="">Automatic</MenuItem>
+            <MenuItem value="auto">Automatic</MenuItem>
             <MenuItem value="registration">Registration</MenuItem>
             <MenuItem value="first_order">First order</MenuItem>
           </TextField>
           <TextField select size="small" label="Refunded orders" value={form.refunded} onChange={(e) => set('refunded', e.target.value as Form['refunded'])} sx={{ minWidth: 150 }}>
-            <MenuItem value="">Workspace setting</MenuItem>
+            <MenuItem value="setting">Workspace setting</MenuItem>
             <MenuItem value="count">Count</MenuItem>
             <MenuItem value="exclude">Exclude</MenuItem>
           </TextField>
           <TextField select size="small" label="Breakdown" value={form.breakdown} onChange={(e) => set('breakdown', e.target.value as Form['breakdown'])} sx={{ minWidth: 130 }}>
-            <MenuItem value="">None</MenuItem>
+            <MenuItem value="none">None</MenuItem>
             <MenuItem value="source">Acquisition source</MenuItem>
             <MenuItem value="device">Device</MenuItem>
           </TextField>
           <Button variant="contained" startIcon={<PlayIcon />} disabled={running || invalid} onClick={() => void run()} data-testid="cohort-run">Run</Button>
+          <FormControlLabel
+            sx={{ ml: 'auto' }}
+            control={<Switch size="small" checked={settings.data?.includeRefunded ?? true} disabled={!settings.data} onChange={(e) => {
+              api.call('cohort.updateSettings', { includeRefunded: e.target.checked }).then((v) => settings.setData(v), (err: unknown) => setError(errorMessage(err)));
+            }} />}
+            label="Workspace default: refunded orders count"
+          />
         </CardContent>
         {running ? <LinearProgress /> : null}
       </Card>
@@ -194,7 +206,7 @@ export function CohortsPage() {
                   {' '}Totals: {r.fx.gmvByCurrency.map((g) => compactMinor(g.minor, g.currency)).join(' · ')}
                 </Typography>
               ) : null}
-              <Box ref={ref} sx={{ width: '100%', overflowX: 'auto' }} data-testid="cohort-heatmap">
+              <Box sx={{ width: '100%', overflowX: 'auto' }} data-testid="cohort-heatmap">
                 {series.length === 0 ? <Typography color="text.secondary">No cohorts in this range.</Typography> : (
                   <HeatMap<HeatDatum, Record<string, never>>
                     data={series as never}
@@ -205,12 +217,15 @@ export function CohortsPage() {
                     axisLeft={{ tickSize: 0, tickPadding: 6 }}
                     colors={(cell) => cellColour(cell.data, max)}
                     emptyColor="#ffffff"
-                    label={(cell) => cellLabel(cell.data, metric)}
+                    label={(cell) => cellLabel(cell.data, metric, cellW >= 80)}
                     labelTextColor={(cell) => (cell.data.cell && !cell.data.cell.incomplete && (cell.data.y ?? 0) / max > 0.55 ? '#ffffff' : '#222222')}
                     borderWidth={1}
                     borderColor="#ffffff"
                     animate={false}
                     hoverTarget="cell"
+                    opacity={1}
+                    activeOpacity={1}
+                    inactiveOpacity={0.85}
                     onClick={(cell) => {
                       if (!cell.data.cell) return;
                       setDrill({ cohort: cell.data.cohort, offset: cell.data.offset, value: value || null, label: `${cell.data.cohort}, ${offsetLabel(r.query.granularity, cell.data.offset)}` });
@@ -293,6 +308,12 @@ export function CohortsPage() {
                 ))}
               </TableBody>
             </Table>
+            {compare.data?.against ? (
+              <Typography variant="body2" sx={{ mt: 1 }} data-testid="cohort-compare">
+                Run #{compare.data.run.id} against #{compare.data.against.id}:{' '}
+                {Object.entries(compare.data.milestones).map(([k, v]) => `${compare.data!.run.summary.granularity === 'month' ? 'M' : 'W'}${k} ${pctText(v.now)} (${v.delta === null ? '—' : `${v.delta >= 0 ? '+' : ''}${(v.delta * 100).toFixed(1)} pp`})`).join(' · ')}
+              </Typography>
+            ) : null}
           </CardContent>
         </Card>
       </Box>

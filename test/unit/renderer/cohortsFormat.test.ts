@@ -38,3 +38,12 @@ describe('cohort heatmap helpers', () => {
     expect(cellLabel({ ...s[1]!.data[0]!, y: 1.25 } as HeatDatum, 'orders')).toBe('1.25');
   });
 });
+
+describe('empty cohorts', () => {
+  it('show no rates (no 0% that reads as a drop)', () => {
+    const empty = { ...result, matrix: { ...result.matrix, rows: [{ ...result.matrix.rows[0]!, size: 0 }] } } as CohortResult;
+    const s = heatSeries(empty, empty.matrix, 'retention');
+    expect(s[0]!.data.every((d) => d.y === null && d.cell === null)).toBe(true);
+    expect(cellLabel(s[0]!.data[0]!, 'retention')).toBe('');
+  });
+});

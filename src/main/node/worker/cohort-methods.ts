@@ -9,6 +9,7 @@ import { cellCustomers, cohortCustomersPage } from '../../../analytics/cohorts/d
 import type { CohortComputation } from '../../../analytics/cohorts/compute.ts';
 import type { CohortCustomersPage, CohortQuery, CohortResult } from '../../../analytics/cohorts/types.ts';
 import { canonicalJson } from '../../../analytics/funnel/definition.ts';
+import { periodKeyOf } from '../../../analytics/cohorts/periods.ts';
 import type { MethodCtx, SharedCache } from './funnel-methods.ts';
 
 export interface CohortCellQuery { query: CohortQuery; cohort: string; offset: number | null; breakdownValue: string | null }
@@ -30,7 +31,8 @@ export function createCohortMethods(shared: SharedCache): Methods {
     const started = performance.now();
     const loadMs = shared.ready(ctx);
     const cols = shared.cache.cols;
-    const key = canonicalJson(q) + '@' + cols.lastSeq;
+    // the customer tables depend on asOf only through its period: drill-down pages of a run reuse it
+    const key = canonicalJson({ ...q, asOf: periodKeyOf(q.asOf, q.timezone, q.granularity) }) + '@' + cols.lastSeq;
     if (reuse && last?.key === key) return { result: null, comp: last.comp };
     ctx.progress(0, 1, 'extract');
     const t0 = performance.now();

@@ -32,7 +32,9 @@ export function heatSeries(r: CohortResult, m: CohortMatrix, metric: CohortMetri
     id: `${row.key} · ${row.size}`,
     data: Array.from({ length: K }, (_, k) => {
       const c = row.cells[k] ?? null;
-      return { x: offsetLabel(r.query.granularity, k), y: c ? metricValue(c, metric) : null, offset: k, cohort: row.key, size: row.size, small: row.small, cell: c };
+      // an empty cohort has no rates to show
+      const shown = c && row.size > 0 ? c : null;
+      return { x: offsetLabel(r.query.granularity, k), y: shown ? metricValue(shown, metric) : null, offset: k, cohort: row.key, size: row.size, small: row.small, cell: shown };
     }),
   }));
 }
@@ -57,11 +59,11 @@ export function pctText(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;
 }
 
-/** The text inside a cell: the value, "*" when incomplete, the 95% interval for small cohorts' retention. */
-export function cellLabel(d: HeatDatum, metric: CohortMetric): string {
+/** The text inside a cell: the value, "*" when incomplete, the 95% interval for small cohorts' retention (when it fits). */
+export function cellLabel(d: HeatDatum, metric: CohortMetric, withInterval = true): string {
   if (!d.cell || d.y === null) return '';
   const v = metric === 'orders' ? d.y.toFixed(2) : pctText(d.y, d.y < 0.1 ? 1 : 0);
   const star = d.cell.incomplete ? '*' : '';
-  if (metric === 'retention' && d.small) return `${v}${star} (${Math.round(d.cell.ci[0] * 100)}–${Math.round(d.cell.ci[1] * 100)})`;
+  if (metric === 'retention' && d.small && withInterval) return `${v}${star} (${Math.round(d.cell.ci[0] * 100)}–${Math.round(d.cell.ci[1] * 100)})`;
   return v + star;
 }
