@@ -106,6 +106,9 @@ describe('imported datasets', () => {
     const r2 = await call('import.file', { path: RETAIL });
     expect(r2.inserted).toBe(0);
     expect(r2.duplicates).toBe(r1.inserted);
+    // the same file uploaded (the Import page) maps the same way: nothing new
+    const r3 = await call('import.upload', { name: 'OnlineRetail_sample30k.csv', text: readFileSync(RETAIL, 'utf8') });
+    expect([r3.inserted, r3.duplicates, r3.quarantined]).toEqual([0, r1.inserted, noCustomer]);
 
     // independent: invoices (not credit notes) with a customer; an invoice's month is its date's first 7 characters
     const inv = new Map<string, [string, string, number]>();
@@ -129,6 +132,7 @@ describe('imported datasets', () => {
     const r1 = await call('import.file', { path: join(OLIST, 'olist_orders_dataset.csv') });
     expect(r1.inserted).toBeGreaterThan(8000);
     expect((await call('import.file', { path: join(OLIST, 'olist_orders_dataset.csv') })).inserted).toBe(0);
+    await expect(call('import.upload', { name: 'olist_orders_dataset.csv', text: readFileSync(join(OLIST, 'olist_orders_dataset.csv'), 'utf8') })).rejects.toThrow(/next to it/);
 
     const unique = new Map(table(join(OLIST, 'olist_customers_dataset.csv')).map((c) => [c.customer_id!, c.customer_unique_id!]));
     const items = new Map<string, number>();
@@ -143,5 +147,33 @@ describe('imported datasets', () => {
     const res = await call('cohort.run', { from: months[0]!, to: months.at(-1)! });
     expect(res.query.acquisition).toBe('first_order');
     expectMatches(res, expectedCohorts(orders));
+  });
+
+  it('Online Retail rows that cannot be mapped are quarantined naming row and field; the rest of the invoice stays', async () => {
+    const call = await workspace('Europe/London', 'GBP', Date.UTC(2012, 0, 15));
+    const text = [
+      'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country',
+      '536365,85123A,"WHITE HANGING HEART T-LIGHT HOLDER, LARGE",6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom',
+      '536365,71053,WHITE METAL LANTERN,6,2010-12-01 08:26:00,3.391,17850.0,United Kingdom',
+      '536365,84406B,CREAM CUPID HEARTS COAT HANGER,-8,2010-12-01 08:26:00,2.75,17850.0,United Kingdom',
+      '536365,84029G,KNITTED UNION FLAG HOT WATER BOTTLE,6,2010-13-01 08:26:00,3.39,17850.0,United Kingdom',
+      '536365,84029E,RED WOOLLY HOTTIE WHITE HEART.,6,2010-12-01 08:26:00,3.39,13047.0,United Kingdom',
+      '536366,22633,HAND WARMER UNION JACK,6,2010-12-01 08:28:00,1.85,,United Kingdom',
+      'C536379,D,Discount,-1,2010-12-01 09:41:00,27.50,14527.0,United Kingdom',
+      '',
+    ].join('\n');
+    const r = await call('import.upload', { name: 'retail.csv', text });
+    expect(r.errors).toEqual([
+      { row: 3, field: 'UnitPrice', reason: expect.stringMatching(/more than 2 decimal/) },
+      { row: 4, field: 'Quantity', reason: expect.stringMatching(/quantity -8 on an invoice/) },
+      { row: 5, field: 'InvoiceDate', reason: expect.stringMatching(/not a valid date/) },
+      { row: 6, field: 'CustomerID', reason: expect.stringMatching(/differs from the invoice's customer 17850/) },
+      { row: 7, field: 'CustomerID', reason: expect.stringMatching(/no customer id/) },
+    ]);
+    expect(r.inserted).toBe(2); // invoice 536365 (one valid line) and the credit note
+    const res = await call('cohort.run', { from: '2010-12', to: '2010-12' });
+    expect(res.matrix.rows[0]!.size).toBe(1);
+    expect(res.matrix.rows[0]!.cells[0]!.gmvMinor).toBe(6 * 255); // 08:26 London = 08:26 UTC in December; 15.30 GBP
+    expect(res.orders.cancelled).toBe(0); // the credit note is its own (never completed) order
   });
 });

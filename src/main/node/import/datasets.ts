@@ -35,6 +35,7 @@ export type Dataset = 'online-retail' | 'olist';
 export const ONLINE_RETAIL_COLUMNS = ['InvoiceNo', 'StockCode', 'Description', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID', 'Country'] as const;
 export const OLIST_ORDER_COLUMNS = ['order_id', 'customer_id', 'order_status', 'order_purchase_timestamp', 'order_approved_at', 'order_delivered_carrier_date', 'order_delivered_customer_date', 'order_estimated_delivery_date'] as const;
 export const ONLINE_RETAIL_TZ = 'Europe/London';
+export const OLIST_NEEDS_FILES = 'an Olist orders file needs olist_customers_dataset.csv and olist_order_items_dataset.csv next to it: import it by path (marketlens import FILE)';
 export const OLIST_TZ = 'America/Sao_Paulo';
 
 /** Which dataset a CSV header belongs to (null: not one of them). */
@@ -117,14 +118,17 @@ function createSink(db: Database, name: string, hash: HashFn | undefined, maxErr
   };
 }
 
-function readCsv(file: string): { header: string[]; records: CsvRecord[] } {
+function parseCsvText(text: string, name: string): { header: string[]; records: CsvRecord[] } {
   const records: CsvRecord[] = [];
   const p = createCsvParser((r) => records.push(r));
-  p.push(fs.readFileSync(file, 'utf8'));
+  p.push(text);
   p.end();
   const head = records.shift();
-  if (!head) throw new Error(`${path.basename(file)} is empty`);
+  if (!head) throw new Error(`${name} is empty`);
   return { header: head.fields.map((f) => f.trim()), records };
+}
+function readCsv(file: string): { header: string[]; records: CsvRecord[] } {
+  return parseCsvText(fs.readFileSync(file, 'utf8'), path.basename(file));
 }
 
 function columns(header: string[]): (r: CsvRecord, c: string) => string {
@@ -138,8 +142,8 @@ function columns(header: string[]): (r: CsvRecord, c: string) => string {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** UCI Online Retail: one order per invoice. */
-function importOnlineRetail(sink: Sink, file: string): void {
-  const { header, records } = readCsv(file);
+function importOnlineRetail(sink: Sink, csv: { header: string[]; records: CsvRecord[] }): void {
+  const { header, records } = csv;
   const get = columns(header);
   const CUR = 'GBP';
   interface Line { row: number; raw: string; stock: string; name: string; qty: number; price: number; customer: string; time: number }
@@ -299,9 +303,26 @@ function importOlist(sink: Sink, file: string): void {
 /** Import one of the datasets from `file` (read whole: invoices and orders group rows). */
 export function importDataset(db: Database, file: string, dataset: Dataset, opts: { name?: string; hash?: HashFn; maxErrors?: number } = {}): ImportResult {
   const sink = createSink(db, opts.name ?? path.basename(file), opts.hash, opts.maxErrors);
-  if (dataset === 'online-retail') importOnlineRetail(sink, file);
+  if (dataset === 'online-retail') importOnlineRetail(sink, readCsv(file));
   else importOlist(sink, file);
   return sink.result();
+}
+
+/**
+ * The same from text in memory (an upload). Only Online Retail: an Olist import needs the customers
+ * and items files next to the orders file, so it is imported by path.
+ */
+export function importDatasetText(db: Database, name: string, text: string, dataset: Dataset, opts: { hash?: HashFn; maxErrors?: number } = {}): ImportResult {
+  if (dataset === 'olist') throw new Error(OLIST_NEEDS_FILES);
+  const sink = createSink(db, name, opts.hash, opts.maxErrors);
+  importOnlineRetail(sink, parseCsvText(text, name));
+  return sink.result();
+}
+
+/** The dataset named by the first line of a CSV text. */
+export function sniffDatasetText(text: string): Dataset | null {
+  const first = text.replace(/^\uFEFF/, '').slice(0, 4096).split(/\r?\n/)[0] ?? '';
+  return datasetOf(first.split(',').map((x) => x.replace(/^"|"$/g, '')));
 }
 
 /** The dataset a CSV file's header names, reading only its first line. */

@@ -20,7 +20,7 @@ import { prepareLines } from '../ingest/tasks.ts';
 import type { HashFn } from '../ingest/hash.ts';
 import { createCsvParser, type CsvRecord } from './csv.ts';
 import { createJsonEventSplitter } from './json-stream.ts';
-import { importDataset, sniffDataset } from './datasets.ts';
+import { importDataset, importDatasetText, sniffDataset, sniffDatasetText, OLIST_NEEDS_FILES } from './datasets.ts';
 
 export type ImportFormat = ImportResult['format'];
 
@@ -156,6 +156,9 @@ export async function importFile(db: Database, file: string, opts: ImportOptions
 /** Import text already in memory (an upload). */
 export async function importText(db: Database, name: string, text: string, opts: Omit<ImportOptions, 'name'> = {}): Promise<ImportResult> {
   const format = opts.format ?? detectFormat(name, text.slice(0, 64 * 1024));
+  const dataset = format === 'csv' ? sniffDatasetText(text) : null;
+  if (dataset === 'olist') throw new ImportError(OLIST_NEEDS_FILES);
+  if (dataset) return importDatasetText(db, name, text, dataset, { hash: opts.hash, maxErrors: opts.maxErrors });
   const ingestor = createIngestor(db, { origin: `file:${name}`, hash: opts.hash });
   const tally = new Tally(name, format, opts.maxErrors ?? 1000);
   const total = Buffer.byteLength(text);
