@@ -103,7 +103,10 @@ export function createCohortHandlers(ctx: ServiceContext, opts: CohortServiceOpt
   function store(q: CohortQuery, r: CohortResult, trigger: 'scheduled' | 'on_demand', scheduleMonth: string | null): CohortRunRow {
     const params = { ...q };
     const watermark = { seq: r.watermark.seq, time: r.watermark.time };
-    const hash = createHash('sha256').update(canonicalJson({ params, watermark })).digest('hex');
+    // the matrix depends on asOf only through the period containing it: hash that, so re-running
+    // the same query on the same data within a period stores one row
+    const hashed = { ...params, asOf: periodKeyOf(q.asOf, q.timezone, q.granularity) };
+    const hash = createHash('sha256').update(canonicalJson({ params: hashed, watermark })).digest('hex');
     db.prepare(`INSERT OR IGNORE INTO cohort_runs (created_at, trigger, schedule_month, params, watermark_seq, watermark_time, input_hash, summary)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(ctx.clock.now(), trigger, scheduleMonth, canonicalJson(params), watermark.seq, watermark.time, hash, canonicalJson(summaryOf(r)));
     return runRow(db.prepare('SELECT * FROM cohort_runs WHERE input_hash = ? AND trigger = ?').get(hash, trigger) as RunRow);
