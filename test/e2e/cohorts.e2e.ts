@@ -64,8 +64,15 @@ describe.skipIf(!hasChromium())('web mode: Cohorts page', () => {
     await page.getByRole('button', { name: 'Save as segment' }).click();
     await page.getByTestId('saved-segments').waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('saved-segments').innerText()).toContain(`${m0.active} customers`);
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    // revenue retention names the currency and the rates used
+    await page.getByRole('combobox', { name: 'Show' }).click();
+    await page.getByRole('option', { name: /Revenue retention/ }).click();
+    await page.getByRole('listbox').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('cohort-fx').innerText()).toContain(`GMV of counted orders in ${r.fx.reportingCurrency}`);
+
     if (process.env.COHORTS_SCREENSHOT) {
-      await page.keyboard.press('Escape');
       await page.screenshot({ path: process.env.COHORTS_SCREENSHOT, fullPage: true });
     }
   });

@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openDatabase, type OpenDatabase } from '../../../src/main/node/db/index.ts';
 import { directClient } from '../../../src/main/common/dispatch.ts';
 import { convertMinor } from '../../../src/analytics/money.ts';
@@ -192,6 +194,14 @@ describe('cohort retention on the demo workspace', () => {
     expect(await cli(['cohorts', '--from', '2026-01', '--to', '2026-02', '--weekly', '--json', '--workspace', ws.dir], io)).toBe(0);
     expect((JSON.parse(out) as CohortResult).query.granularity).toBe('week');
     expect(await cli(['cohorts', '--from', '2026-13', '--workspace', ws.dir], io)).toBe(2);
+    out = '';
+    expect(await cli(['cohorts', 'customers', '--from', FROM, '--to', TO, '--cohort', FROM, '--offset', '1', '--limit', '3', '--json', '--workspace', ws.dir], io)).toBe(0);
+    const page = JSON.parse(out) as { total: number; rows: unknown[] };
+    expect(page.total).toBe(api.matrix.rows[0]!.cells[1]!.active);
+    expect(page.rows).toHaveLength(3);
+    const file = join(ws.dir, 'matrix.xlsx');
+    expect(await cli(['cohorts', 'export', '--format', 'xlsx', '--from', FROM, '--to', TO, '--out', file, '--workspace', ws.dir], io)).toBe(0);
+    expect(readFileSync(file).subarray(0, 2).toString('latin1')).toBe('PK');
   });
 });
 
