@@ -139,6 +139,16 @@ describe('monthly cohorts in the business timezone', () => {
   });
 });
 
+describe('an empty workspace', () => {
+  it('gives empty cohorts, no rates and no averages', () => {
+    const r = run([]);
+    expect(r.matrix.rows.map((x) => [x.key, x.size])).toEqual([['2026-01', 0], ['2026-02', 0]]);
+    expect(r.matrix.averages.every((a) => a.pct === null)).toBe(true);
+    expect(r.customers).toBe(0);
+    expect(r.fx.gmvByCurrency).toEqual([]);
+  });
+});
+
 describe('weekly cohorts (ISO weeks, business timezone)', () => {
   it('handles the year boundary: 2025-12-28 (Sunday) is 2025-W52, 2025-12-29 (Monday) starts 2026-W01', () => {
     const rows: EventRow[] = [
