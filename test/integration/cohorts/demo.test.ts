@@ -102,6 +102,11 @@ describe('cohort retention on the demo workspace', () => {
       expect(r.breakdown!.values.reduce((a, v) => a + v.matrix.rows[i]!.size, 0)).toBe(row.size);
       row.cells.forEach((c, k) => expect(r.breakdown!.values.reduce((a, v) => a + v.matrix.rows[i]!.cells[k]!.active, 0)).toBe(c.active));
     });
+    // a breakdown value's cell drills down to its own customers, whose registration carries that source
+    const v = r.breakdown!.values[0]!;
+    const page = await call('cohort.customers', { from: FROM, to: TO, breakdown: 'source', value: v.value, cohort: FROM, offset: 0, limit: 1000 });
+    expect(page.total).toBe(v.matrix.rows[0]!.cells[0]!.active);
+    expect(page.rows.every((c) => c.source === v.value)).toBe(true);
   });
 
   it('weekly cohorts cover the ISO weeks whose Monday falls in the months', async () => {
