@@ -25,6 +25,10 @@ const BENCHES: Record<string, Bench> = {
     describe: 'seller payouts: one week of 1M escrow releases for 20k sellers, payouts.run end to end + the daily settlement report',
     run: async (argv) => (await import('./payouts.ts')).main(argv),
   },
+  cohorts: {
+    describe: 'monthly cohort retention matrix: Marketlens worker (warm, cold + snapshot, cold rebuild) vs DuckDB',
+    run: async (argv) => (await import('./cohorts.ts')).main(argv),
+  },
   live: {
     describe: 'Live page first paint in Chromium on a workspace of --events N (default 1M)',
     run: async (argv) => (await import('./ui.ts')).liveBench(argv),

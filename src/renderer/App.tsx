@@ -21,7 +21,7 @@ import { useRoute } from './useRoute.ts';
 import type { PageId } from './router.ts';
 import { AlertBanner } from './components/AlertBanner.tsx';
 import { SyncIndicator } from './components/SyncIndicator.tsx';
-import { AlertsIcon, FunnelIcon, ImportIcon, LiveIcon, MenuIcon, PayoutsIcon, QuarantineIcon, ReconIcon, SettingsIcon, SyncIcon, WorkspaceIcon } from './components/icons.tsx';
+import { AlertsIcon, CohortIcon, FunnelIcon, ImportIcon, LiveIcon, MenuIcon, PayoutsIcon, QuarantineIcon, ReconIcon, SettingsIcon, SyncIcon, WorkspaceIcon } from './components/icons.tsx';
 import { LivePage } from './pages/LivePage.tsx';
 import { SyncPage } from './pages/SyncPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
@@ -32,6 +32,7 @@ import { SetupPage } from './pages/SetupPage.tsx';
 import { ReconciliationPage } from './pages/ReconciliationPage.tsx';
 import { FunnelsPage } from './pages/FunnelsPage.tsx';
 import { PayoutsPage } from './pages/PayoutsPage.tsx';
+import { CohortsPage } from './pages/CohortsPage.tsx';
 
 const DRAWER_WIDTH = 208;
 
@@ -39,6 +40,7 @@ const NAV: { page: PageId; label: string; Icon: (p: SvgIconProps) => React.JSX.E
   { page: 'live', label: 'Live', Icon: LiveIcon },
   { page: 'sync', label: 'Sync', Icon: SyncIcon },
   { page: 'funnels', label: 'Funnels', Icon: FunnelIcon },
+  { page: 'cohorts', label: 'Cohorts', Icon: CohortIcon },
   { page: 'reconciliation', label: 'Reconciliation', Icon: ReconIcon },
   { page: 'payouts', label: 'Payouts', Icon: PayoutsIcon },
   { page: 'alerts', label: 'Alerts', Icon: AlertsIcon },
@@ -154,6 +156,7 @@ function Page(props: { page: PageId; params: Record<string, string>; go: (p: Pag
     case 'settings': return <SettingsPage />;
     case 'setup': return <SetupPage onDone={() => go('live')} />;
     case 'funnels': return <FunnelsPage />;
+    case 'cohorts': return <CohortsPage />;
     case 'reconciliation':
       return <ReconciliationPage runId={params.run ? toInt(params.run, 0) || null : null} onRun={(id) => go('reconciliation', { run: id ?? undefined })} />;
     case 'payouts': return <PayoutsPage />;

@@ -12,6 +12,7 @@ import { funnelArgs, type FunnelResults, type FunnelProgress } from './api-funne
 import { reconArgs, type ReconResults } from './api-reconciliation.ts';
 import { dropoffArgs, type DropoffResults } from './api-dropoff.ts';
 import { payoutArgs, type PayoutResults } from './api-payouts.ts';
+import { cohortArgs, type CohortResults } from './api-cohorts.ts';
 import type { Settings, AppInfo, SyncStatus, ImportResult, QuarantinePage, LiveSnapshot, AlertEntry, WorkspaceStats, DemoInfo } from './types.ts';
 
 const currency = s.string({ pattern: /^[A-Z]{3}$/ });
@@ -65,6 +66,7 @@ export const apiArgs = {
   ...reconArgs,
   ...dropoffArgs,
   ...payoutArgs,
+  ...cohortArgs,
 } as const;
 
 export type ApiMethod = keyof typeof apiArgs;
@@ -90,7 +92,7 @@ export interface CoreResults {
 }
 
 /** Result types of every method: the foundation plus each capability's slice (CoreResults & FunnelResults & ...). */
-export type ApiResults = CoreResults & FunnelResults & ReconResults & DropoffResults & PayoutResults;
+export type ApiResults = CoreResults & FunnelResults & ReconResults & DropoffResults & PayoutResults & CohortResults;
 
 /** What a service implementation provides: one async function per method. */
 export type Handlers = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> };

@@ -41,7 +41,7 @@ describe('snapshot file', () => {
     for (let i = 0; i < 1000; i++) {
       c.appendRow(i * 2 + 1, { time: 1_700_000_000_000 + i, type: i % 2 ? 'page.landing_viewed' : 'order.placed', session: 'S' + (i % 37), user: i % 3 ? null : 'Nguyễn ' + i, category: 'cat\u001f' + (i % 300), amount: i * 1000, currency: 'VND', code: i === 7 ? '=cmd' : null });
     }
-    const file = path.join(dir, 'events.v1.bin');
+    const file = path.join(dir, 'events.v2.bin');
     const size = writeSnapshot(file, c, [{ seq: 1, idHash: 42 }]);
     expect(fs.statSync(file).size).toBe(size);
     const s = readSnapshot(file);

@@ -3,7 +3,7 @@
  * arrays with dictionary-encoded strings (src/analytics/columns.ts), filled from SQLite (the source
  * of truth) and persisted as a binary snapshot so a restarted app is interactive quickly.
  *
- * - open(): load `<workspace>/cache/events.v1.bin` when it is valid and belongs to this database
+ * - open(): load `<workspace>/cache/events.v2.bin` when it is valid and belongs to this database
  *   (identity samples: (seq, id_hash) pairs must still be in `events`, and max(seq) must not have gone
  *   backwards); otherwise rebuild from SQLite (missing, stale or corrupt snapshot).
  * - catchUp(): append the rows with seq > the last loaded seq (sync only appends), so the cache grows
@@ -16,14 +16,14 @@ import type { Database, Statement } from '../db/index.ts';
 import { EventColumns, SessionUsers, SMALL_COLUMNS } from '../../../analytics/columns.ts';
 import { readSnapshot, writeSnapshot, SnapshotError, type IdentitySample } from './snapshot.ts';
 
-export const SNAPSHOT_NAME = 'events.v1.bin';
+export const SNAPSHOT_NAME = 'events.v2.bin';
 const LOAD_CHUNK = 10_000;
 const MAX_SAMPLES = 32;
 
 export type Progress = (done: number, total: number) => void;
 
 export interface EventCacheOptions {
-  /** snapshot path (default `<dir of dbFile>/cache/events.v1.bin`) */
+  /** snapshot path (default `<dir of dbFile>/cache/events.v2.bin`) */
   snapshotFile?: string;
   /** rows appended since the last snapshot before it is rewritten (default max(50,000, 2% of rows)) */
   persistMinRows?: number;
@@ -31,13 +31,19 @@ export interface EventCacheOptions {
   noPersist?: boolean;
 }
 
-/** seq, time, session_id, user_id, amount, then the SMALL_COLUMNS joined by U+001F ('' = null) */
-type RawRow = [number, number, string | null, string | null, number | null, string];
+/** seq, time, session_id, user_id, amount, then the SMALL_COLUMNS joined by U+001F ('' = null), then the order id */
+type RawRow = [number, number, string | null, string | null, number | null, string, string | null];
 type SmallRow = [string, string | null, string | null, string | null, string | null, string | null, string | null, string | null];
 const SEP = '\u001f';
 /** The compact storage of migration 0004: `event_log` with low-cardinality columns as codes into `event_strings`. */
-type CodedRow = [number, number, string | null, string | null, number | null, string, ...(number | null)[]];
+type CodedRow = [number, number, string | null, string | null, number | null, string, string | null, ...(number | null)[]];
 const CODED_COLUMNS = ['s_device', 's_traffic_source', 's_category', 's_currency', 's_code', 's_experiment_id', 's_variant'] as const;
+/**
+ * The order an event is about: `ref` is the order id of order.* events; a refund's ref is its own id,
+ * so its order comes from the payload (refunds are few, so the JSON read is cheap).
+ */
+const ORDER_EXPR = `CASE WHEN type IN ('order.placed', 'order.completed', 'order.cancelled') THEN ref
+  WHEN type = 'payment.refunded' THEN json_extract(data, '$.order_id') END`;
 
 export function snapshotPathFor(dbFile: string): string {
   return path.join(path.dirname(dbFile), 'cache', SNAPSHOT_NAME);
@@ -78,7 +84,8 @@ export class EventCache {
       chunk: db.prepare<[number, number], RawRow>(
         `SELECT seq, time, session_id, user_id, amount,
            type || char(31) || ifnull(device, '') || char(31) || ifnull(traffic_source, '') || char(31) || ifnull(category, '') || char(31) ||
-           ifnull(currency, '') || char(31) || ifnull(code, '') || char(31) || ifnull(experiment_id, '') || char(31) || ifnull(variant, '')
+           ifnull(currency, '') || char(31) || ifnull(code, '') || char(31) || ifnull(experiment_id, '') || char(31) || ifnull(variant, ''),
+           ${ORDER_EXPR}
          FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
       ).raw(),
       small: db.prepare<[number], SmallRow>('SELECT type, device, traffic_source, category, currency, code, experiment_id, variant FROM events WHERE seq = ?').raw(),
@@ -89,7 +96,7 @@ export class EventCache {
     this.coded = hasStrings && CODED_COLUMNS.every((c) => logCols.has(c))
       ? {
         chunk: db.prepare<[number, number], CodedRow>(
-          `SELECT seq, time, session_id, user_id, amount, type, ${CODED_COLUMNS.join(', ')} FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?`,
+          `SELECT seq, time, session_id, user_id, amount, type, ${ORDER_EXPR}, ${CODED_COLUMNS.join(', ')} FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?`,
         ).raw(),
         strings: db.prepare<[number], [number, string]>('SELECT code, value FROM event_strings WHERE code > ? ORDER BY code').raw(),
       }
@@ -105,7 +112,11 @@ export class EventCache {
     if (!this.opened) {
       this.opened = true;
       let reason: string | null = null;
-      if (!fs.existsSync(this.snapshotFile)) reason = 'no snapshot';
+      if (!fs.existsSync(this.snapshotFile)) {
+        reason = 'no snapshot';
+        // an older format's snapshot next to it is never read again
+        fs.rmSync(path.join(path.dirname(this.snapshotFile), 'events.v1.bin'), { force: true });
+      }
       else {
         try {
           const snap = readSnapshot(this.snapshotFile);
@@ -198,7 +209,7 @@ export class EventCache {
       const seq = r[0];
       let small = this.combos.get(r[5]);
       if (small === undefined) small = this.encodeSmall(seq, r[5]);
-      cols.pushEncoded(seq, r[1], r[4], r[2] === null ? 0 : cols.encode('session', r[2]), r[3], small);
+      cols.pushEncoded(seq, r[1], r[4], r[2] === null ? 0 : cols.encode('session', r[2]), r[3], small, r[6]);
     }
     return rows.length;
   }
@@ -212,7 +223,7 @@ export class EventCache {
     for (const r of rows) {
       small[0] = cols.encode('type', r[5]);
       for (let j = 0; j < nCoded; j++) {
-        const sc = r[6 + j] as number | null;
+        const sc = r[7 + j] as number | null;
         if (sc === null) {
           small[j + 1] = 0;
           continue;
@@ -221,7 +232,7 @@ export class EventCache {
         const mapped = sc < m.length ? m[sc]! : 0;
         small[j + 1] = mapped !== 0 ? mapped - 1 : this.mapCode(cols, j, sc);
       }
-      cols.pushEncoded(r[0], r[1], r[4], r[2] === null ? 0 : cols.encode('session', r[2]), r[3], small);
+      cols.pushEncoded(r[0], r[1], r[4], r[2] === null ? 0 : cols.encode('session', r[2]), r[3], small, r[6] as string | null);
     }
     return rows.length;
   }

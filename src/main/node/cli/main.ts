@@ -15,6 +15,7 @@ import { renderGmv, renderQuarantine, progressLine } from './render.ts';
 import { funnelCmd, FUNNEL_USAGE } from './funnel.ts';
 import { reconCmd, RECON_USAGE } from './recon.ts';
 import { payoutsCmd, PAYOUTS_USAGE } from './payouts.ts';
+import { cohortsCmd, COHORTS_USAGE, COHORT_BOOLEAN_FLAGS } from './cohorts.ts';
 
 export const USAGE = `usage: marketlens <command> [options]
 
@@ -27,6 +28,7 @@ commands:
 ${FUNNEL_USAGE}
 ${RECON_USAGE}
 ${PAYOUTS_USAGE}
+${COHORTS_USAGE}
   demo-platform [--port N] [--seed N] [--days N] [--users N] [--live]
                                                     run the demo marketplace platform server
 
@@ -47,7 +49,7 @@ export async function run(argv: string[], io: Out = std): Promise<number> {
   let services: Services | null = null;
   try {
     if (cmd === 'demo-platform') return await demoPlatform(rest, io);
-    const parsed = parseFlags(rest, { boolean: ['json', 'quiet'] });
+    const parsed = parseFlags(rest, { boolean: ['json', 'quiet', ...COHORT_BOOLEAN_FLAGS] });
     const workspaceDir = resolveWorkspaceDir(parsed.flags.workspace as string | undefined);
     services = await createServices({
       workspaceDir, mode: 'cli', secrets: new FileSecretStore(workspaceFiles(workspaceDir).secrets), notifier: new StderrNotifier(), actor: 'cli',
@@ -69,6 +71,8 @@ export async function run(argv: string[], io: Out = std): Promise<number> {
         return await reconCmd(services, parsed, io);
       case 'payouts':
         return await payoutsCmd(services, parsed, io);
+      case 'cohorts':
+        return await cohortsCmd(services, parsed, io);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }

@@ -1,6 +1,7 @@
 /**
  * File import: NDJSON (one CloudEvent per line), JSON (an array of CloudEvents or {"events": [...]})
- * and CSV (header required; columns id,type,source,time,subject,data with `data` a JSON string).
+ * and CSV (header required; columns id,type,source,time,subject,data with `data` a JSON string; or
+ * the UCI Online Retail / Olist orders layouts, mapped to order events by datasets.ts).
  * Same path and guarantees as sync: validate -> quarantine bad rows (origin "file:<name>", location
  * "row <n>" 1-based, field, reason, raw text) -> idempotent by event id, so replaying a file inserts
  * nothing new. Files are streamed; NDJSON is parsed in a worker thread while the main thread writes.
@@ -19,6 +20,7 @@ import { prepareLines } from '../ingest/tasks.ts';
 import type { HashFn } from '../ingest/hash.ts';
 import { createCsvParser, type CsvRecord } from './csv.ts';
 import { createJsonEventSplitter } from './json-stream.ts';
+import { importDataset, importDatasetText, sniffDataset, sniffDatasetText, OLIST_NEEDS_FILES } from './datasets.ts';
 
 export type ImportFormat = ImportResult['format'];
 
@@ -129,6 +131,9 @@ export async function importFile(db: Database, file: string, opts: ImportOptions
       await fh.close();
     }
   }
+  // the UCI Online Retail and Olist CSV layouts are mapped to orders and customers (datasets.ts)
+  const dataset = format === 'csv' ? sniffDataset(file) : null;
+  if (dataset) return importDataset(db, file, dataset, { name, hash: opts.hash, maxErrors: opts.maxErrors });
   const ingestor = createIngestor(db, { origin: `file:${name}`, hash: opts.hash });
   const tally = new Tally(name, format, opts.maxErrors ?? 1000);
   const progress = (): void => opts.onProgress?.({ ...pick(tally), bytes: tally.bytes, totalBytes: st.size });
@@ -151,6 +156,9 @@ export async function importFile(db: Database, file: string, opts: ImportOptions
 /** Import text already in memory (an upload). */
 export async function importText(db: Database, name: string, text: string, opts: Omit<ImportOptions, 'name'> = {}): Promise<ImportResult> {
   const format = opts.format ?? detectFormat(name, text.slice(0, 64 * 1024));
+  const dataset = format === 'csv' ? sniffDatasetText(text) : null;
+  if (dataset === 'olist') throw new ImportError(OLIST_NEEDS_FILES);
+  if (dataset) return importDatasetText(db, name, text, dataset, { hash: opts.hash, maxErrors: opts.maxErrors });
   const ingestor = createIngestor(db, { origin: `file:${name}`, hash: opts.hash });
   const tally = new Tally(name, format, opts.maxErrors ?? 1000);
   const total = Buffer.byteLength(text);

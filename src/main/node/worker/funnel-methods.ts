@@ -30,7 +30,10 @@ type Methods = { [M in keyof FunnelWorkerMethods]: (params: FunnelWorkerMethods[
 
 const LRU_SIZE = 1;
 
-export function createFunnelMethods(db: Database, dbFile: string, opts: EventCacheOptions = {}): Methods & { cache: EventCache } {
+/** The shared event cache and its readiness step (other analytics reuse both). */
+export interface SharedCache { cache: EventCache; ready(ctx: MethodCtx): number }
+
+export function createFunnelMethods(db: Database, dbFile: string, opts: EventCacheOptions = {}): Methods & SharedCache {
   const cache = new EventCache(db, dbFile, opts);
   const recent = new Map<string, FunnelComputation>();
   let persistTimer: ReturnType<typeof setImmediate> | null = null;
@@ -101,6 +104,7 @@ export function createFunnelMethods(db: Database, dbFile: string, opts: EventCac
 
   return {
     cache,
+    ready,
     'funnel.run'(q, ctx) {
       const started = performance.now();
       const loadMs = ready(ctx);

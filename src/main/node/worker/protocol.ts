@@ -12,6 +12,7 @@ import type { WorkspaceStats } from '../../common/types.ts';
 import type { FunnelWorkerMethods } from './funnel-methods.ts';
 import type { ReconWorkerMethods } from './recon-methods.ts';
 import type { PayoutWorkerMethods } from './payout-methods.ts';
+import type { CohortWorkerMethods } from './cohort-methods.ts';
 
 export interface LiveQuery {
   now: number;
@@ -25,7 +26,7 @@ export interface LiveQuery {
   day?: string;
 }
 
-export interface WorkerMethods extends FunnelWorkerMethods, ReconWorkerMethods, PayoutWorkerMethods {
+export interface WorkerMethods extends FunnelWorkerMethods, ReconWorkerMethods, PayoutWorkerMethods, CohortWorkerMethods {
   'live.snapshot': { params: LiveQuery; result: LiveSnapshot };
   'workspace.stats': { params: Record<string, never>; result: WorkspaceStats };
   /** scans every event row once (used by tests and the bench to prove cancellation/progress and UI responsiveness) */

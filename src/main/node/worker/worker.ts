@@ -11,6 +11,7 @@ import { statSync } from 'node:fs';
 import { createFunnelMethods } from './funnel-methods.ts';
 import { createReconMethods } from './recon-methods.ts';
 import { createPayoutMethods } from './payout-methods.ts';
+import { createCohortMethods } from './cohort-methods.ts';
 
 const init = workerData as WorkerInit;
 const flags = new Int32Array(init.cancelFlags);
@@ -25,8 +26,10 @@ const q = {
   syncState: db.prepare<[], { lastSyncedAt: number | null; lastEventAt: number | null }>('SELECT max(last_synced_at) AS lastSyncedAt, max(last_event_time) AS lastEventAt FROM sync_state'),
 };
 
+const funnels = createFunnelMethods(db, init.dbFile);
 const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M]['params'], ctx: Ctx) => WorkerMethods[M]['result'] } = {
-  ...createFunnelMethods(db, init.dbFile),
+  ...funnels,
+  ...createCohortMethods(funnels),
   ...createReconMethods(db),
   ...createPayoutMethods(db),
   'live.snapshot'(p: LiveQuery) {

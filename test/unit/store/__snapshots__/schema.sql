@@ -1,6 +1,9 @@
 -- index alerts_fired_at on alerts
 CREATE INDEX alerts_fired_at ON alerts (fired_at);
 
+-- index cohort_runs_schedule on cohort_runs
+CREATE INDEX cohort_runs_schedule ON cohort_runs (schedule_month);
+
 -- index customers_registered_at on customers
 CREATE INDEX customers_registered_at ON customers (registered_at);
 
@@ -93,6 +96,21 @@ CREATE TABLE audit_log (
   entity_id TEXT,
   before    TEXT,
   after     TEXT
+) STRICT;
+
+-- table cohort_runs on cohort_runs
+CREATE TABLE cohort_runs (
+  id             INTEGER PRIMARY KEY,
+  created_at     INTEGER NOT NULL,
+  trigger        TEXT NOT NULL CHECK (trigger IN ('scheduled', 'on_demand')),
+  -- the business month a scheduled run belongs to ('YYYY-MM'); NULL for on-demand runs
+  schedule_month TEXT,
+  params         TEXT NOT NULL CHECK (json_valid(params)),
+  watermark_seq  INTEGER NOT NULL,
+  watermark_time INTEGER,
+  input_hash     TEXT NOT NULL,
+  summary        TEXT NOT NULL CHECK (json_valid(summary)),
+  UNIQUE (input_hash, trigger)
 ) STRICT;
 
 -- table customers on customers
@@ -563,6 +581,23 @@ CREATE TABLE refunds (
   reason         TEXT NOT NULL,
   time           INTEGER NOT NULL,
   event_id       TEXT NOT NULL
+) STRICT;
+
+-- table saved_segment_members on saved_segment_members
+CREATE TABLE saved_segment_members (
+  segment_id TEXT NOT NULL REFERENCES saved_segments (id) ON DELETE CASCADE,
+  user_id    TEXT NOT NULL,
+  PRIMARY KEY (segment_id, user_id)
+) STRICT, WITHOUT ROWID;
+
+-- table saved_segments on saved_segments
+CREATE TABLE saved_segments (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  -- where the list came from, e.g. {"kind":"cohort_cell","cohort":"2026-01","offset":1,...}
+  origin     TEXT NOT NULL CHECK (json_valid(origin)),
+  size       INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
 ) STRICT;
 
 -- table schema_migrations on schema_migrations

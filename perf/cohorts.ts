@@ -1,0 +1,263 @@
+/**
+ * Cohort benchmark: the monthly cohort retention matrix (registration cohorts, "on" retention,
+ * refunded orders counted) over generated events spread over a year (perf/gen-events.ts, the
+ * independent type mix: registrations, completed / cancelled orders and refunds of random users),
+ * three ways:
+ *
+ *   DuckDB      the same rows loaded into DuckDB (untimed), the same definition in SQL
+ *   warm        Marketlens' analytics worker with its columnar cache loaded (customer orders are
+ *               extracted once per cache version, so warm runs recompute the cohorts from them)
+ *   cold+snap   a fresh worker (new process) with the cache snapshot on disk: start -> result
+ *   cold        a fresh worker with no snapshot: rebuild the cache from SQLite -> result
+ *
+ *   node perf/cohorts.ts [--events 1000000] [--seed 1] [--runs 5] [--no-duckdb] [--no-cold]
+ *
+ * Inputs are generated and ingested once into perf/.data/ (untimed) and reused. Each Marketlens
+ * scenario runs in its own process so its peak RSS is its own. The counts must equal DuckDB's.
+ */
+import { parseArgs as parseFlags } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { openDatabase } from '../src/main/node/db/index.ts';
+import { importFile } from '../src/main/node/import/index.ts';
+import { WorkerHost } from '../src/main/node/worker/host.ts';
+import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
+import { monthKey } from '../src/analytics/calendar.ts';
+import type { CohortQuery, CohortResult } from '../src/analytics/cohorts/types.ts';
+
+const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
+const SELF = fileURLToPath(import.meta.url);
+const TZ = 'Asia/Ho_Chi_Minh';
+const OFFSET_MS = 7 * 3_600_000; // Asia/Ho_Chi_Minh: no DST
+const YEAR_MS = 365 * 86_400_000;
+
+interface Options { events: number; seed: number; runs: number; duckdb: boolean; cold: boolean }
+
+function parseArgs(argv: string[]): Options {
+  const { values: v } = parseFlags({
+    args: argv,
+    strict: true,
+    options: {
+      events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' },
+      'no-duckdb': { type: 'boolean', default: false }, 'no-cold': { type: 'boolean', default: false },
+    },
+  });
+  const o: Options = { events: Math.round(Number(v.events!.replace(/_/g, ''))), seed: Number(v.seed), runs: Number(v.runs), duckdb: !v['no-duckdb'], cold: !v['no-cold'] };
+  if (!Number.isSafeInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
+  return o;
+}
+
+const log = (s: string): void => void process.stderr.write(s + '\n');
+const mib = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
+
+async function ensureDb(o: Options): Promise<string> {
+  const dir = path.join(DATA, `cohorts-ws-${o.events}-s${o.seed}`);
+  const file = path.join(dir, 'marketlens.sqlite');
+  if (fs.existsSync(file) && fs.existsSync(path.join(dir, 'ingested'))) return file;
+  fs.mkdirSync(DATA, { recursive: true });
+  const input = path.join(DATA, `cohorts-events-${o.events}-s${o.seed}.ndjson`);
+  if (!fs.existsSync(input)) {
+    log(`generating ${o.events.toLocaleString('en-US')} events over a year into ${path.relative(process.cwd(), input)} ...`);
+    const gen = fileURLToPath(new URL('./gen-events.ts', import.meta.url));
+    const opts = { seed: o.seed, spacingMs: Math.max(1, Math.round(YEAR_MS / o.events)), users: Math.max(1000, Math.round(o.events / 50)), start: Date.UTC(2025, 0, 1) };
+    const script = `import { writeNdjson } from ${JSON.stringify(gen)}; await writeNdjson(${JSON.stringify(input + '.tmp')}, ${o.events}, ${JSON.stringify(opts)});`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('event generation failed');
+    fs.renameSync(input + '.tmp', input);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const t0 = performance.now();
+  log(`ingesting into ${path.relative(process.cwd(), file)} ...`);
+  const { db, close } = openDatabase(file, { cacheMiB: 1024 });
+  const r = await importFile(db, input, { workers: 1 });
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  close();
+  fs.writeFileSync(path.join(dir, 'ingested'), JSON.stringify(r));
+  log(`ingested ${r.inserted.toLocaleString('en-US')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return file;
+}
+
+/** Every month with data, monthly cohorts, as of just after the last event. */
+function benchQuery(dbFile: string): CohortQuery {
+  const { db, close } = openDatabase(dbFile, { readonly: true });
+  const r = db.prepare('SELECT min(time) AS lo, max(time) AS hi FROM events').get() as { lo: number; hi: number };
+  close();
+  return {
+    granularity: 'month', from: monthKey(r.lo, TZ), to: monthKey(r.hi, TZ), mode: 'on', acquisition: 'registration', includeRefunded: true,
+    breakdown: null, timezone: TZ, reportingCurrency: 'VND', fxRates: { USD: '26000' }, asOf: r.hi + 1,
+  };
+}
+
+type Counts = Record<string, number[]>;
+interface ChildOut { firstMs: number; warmMs: number[]; rssBytes: number; counts: Counts; sizes: Record<string, number>; timing: CohortResult['timing'] }
+
+const countsOf = (r: CohortResult): Counts => Object.fromEntries(r.matrix.rows.map((x) => [x.key, x.cells.map((c) => c.active)]));
+
+async function child(argv: string[]): Promise<void> {
+  const [dbFile, runsS] = argv;
+  const runs = Number(runsS);
+  const q = benchQuery(dbFile!);
+  const t0 = performance.now();
+  const host = new WorkerHost(dbFile!);
+  const first = await host.run('cohort.run', q);
+  const firstMs = performance.now() - t0;
+  const warmMs: number[] = [];
+  let last = first;
+  for (let i = 1; i <= runs; i++) {
+    const t = performance.now();
+    last = await host.run('cohort.run', { ...q, asOf: q.asOf + i }); // every run computes the matrix
+    warmMs.push(performance.now() - t);
+  }
+  await host.close();
+  const out: ChildOut = {
+    firstMs, warmMs, rssBytes: process.resourceUsage().maxRSS * 1024, counts: countsOf(last),
+    sizes: Object.fromEntries(last.matrix.rows.map((x) => [x.key, x.size])), timing: first.timing,
+  };
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+function runChild(dbFile: string, runs: number): ChildOut {
+  const r = spawnSync(process.execPath, [SELF, '--child', dbFile, String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`benchmark child failed (${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildOut;
+}
+
+async function duckdb(dbFile: string, q: CohortQuery, runs: number): Promise<{ firstMs: number; medianMs: number; counts: Counts; sizes: Record<string, number>; loadS: number }> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const csv = path.join(DATA, `cohorts-duck-${path.basename(path.dirname(dbFile))}.csv`);
+  const t0 = performance.now();
+  if (!fs.existsSync(csv)) {
+    // the same rows (every event) with the columns the definition needs, exported from SQLite (untimed)
+    const { db, close } = openDatabase(dbFile, { readonly: true });
+    const out = fs.openSync(csv + '.tmp', 'w');
+    let buf: string[] = ['seq,time,type,user_id,order_id,amount,currency'];
+    const esc = (v: string | number | null): string => (v === null ? '' : typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const rows = db.prepare(`SELECT seq, time, type, user_id,
+        CASE WHEN type IN ('order.placed', 'order.completed', 'order.cancelled') THEN ref WHEN type = 'payment.refunded' THEN json_extract(data, '$.order_id') END,
+        amount, currency
+      FROM events ORDER BY seq`).raw().iterate() as Iterable<(string | number | null)[]>;
+    for (const r of rows) {
+      buf.push(r.map(esc).join(','));
+      if (buf.length >= 100_000) {
+        fs.writeSync(out, buf.join('\n') + '\n');
+        buf = [];
+      }
+    }
+    fs.writeSync(out, buf.join('\n') + '\n');
+    fs.closeSync(out);
+    close();
+    fs.renameSync(csv + '.tmp', csv);
+  }
+  const inst = await DuckDBInstance.create(':memory:');
+  const con = await inst.connect();
+  await con.run(`CREATE TABLE events AS SELECT * FROM read_csv('${csv.replace(/'/g, "''")}', header = true,
+    columns = {'seq': 'BIGINT', 'time': 'BIGINT', 'type': 'VARCHAR', 'user_id': 'VARCHAR', 'order_id': 'VARCHAR', 'amount': 'BIGINT', 'currency': 'VARCHAR'})`);
+  const loadS = (performance.now() - t0) / 1000;
+  const mi = (t: string) => `(date_part('year', make_timestamp((${t} + ${OFFSET_MS}) * 1000)) * 12 + date_part('month', make_timestamp((${t} + ${OFFSET_MS}) * 1000)) - 1)`;
+  const fromIdx = Number(q.from.slice(0, 4)) * 12 + Number(q.from.slice(5, 7)) - 1;
+  const toIdx = Number(q.to.slice(0, 4)) * 12 + Number(q.to.slice(5, 7)) - 1;
+  const sql = `WITH reg AS (
+      SELECT user_id, min(time) AS t FROM events WHERE type = 'user.registered' AND user_id IS NOT NULL GROUP BY user_id
+    ),
+    cust AS (SELECT user_id, t, ${mi('t')} AS c FROM reg WHERE ${mi('t')} BETWEEN ${fromIdx} AND ${toIdx}),
+    done AS (
+      SELECT order_id, first(user_id ORDER BY time, seq) AS user_id, min(time) AS t
+      FROM events WHERE type = 'order.completed' AND order_id IS NOT NULL GROUP BY order_id
+    ),
+    q AS (SELECT * FROM done WHERE order_id NOT IN (SELECT order_id FROM events WHERE type = 'order.cancelled' AND order_id IS NOT NULL) AND t <= ${q.asOf}),
+    act AS (SELECT DISTINCT c.user_id, c.c, ${mi('q.t')} - c.c AS k FROM cust c JOIN q ON q.user_id = c.user_id AND q.t >= c.t)
+    SELECT 'size' AS what, c, -1 AS k, count(*) AS n FROM cust GROUP BY c
+    UNION ALL SELECT 'active', c, k, count(*) FROM act GROUP BY c, k`;
+  const times: number[] = [];
+  let rows: unknown[][] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    rows = (await con.runAndReadAll(sql)).getRows() as unknown[][];
+    times.push(performance.now() - t);
+  }
+  con.closeSync();
+  inst.closeSync();
+  const key = (c: number) => `${Math.floor(c / 12)}-${String((c % 12) + 1).padStart(2, '0')}`;
+  const sizes: Record<string, number> = {};
+  const counts: Counts = {};
+  // offsets of cohort c: through the month containing asOf
+  const asOfIdx = Number(monthKey(q.asOf, TZ).slice(0, 4)) * 12 + Number(monthKey(q.asOf, TZ).slice(5, 7)) - 1;
+  const K = (c: number) => asOfIdx - c + 1;
+  for (const r of rows) {
+    const c = Number(r[1]), k = Number(r[2]), n = Number(r[3]);
+    if (r[0] === 'size') sizes[key(c)] = n;
+    else (counts[key(c)] ??= new Array<number>(K(c)).fill(0))[k] = n;
+  }
+  for (const c of Object.keys(sizes)) {
+    const idx = Number(c.slice(0, 4)) * 12 + Number(c.slice(5, 7)) - 1;
+    counts[c] ??= new Array<number>(K(idx)).fill(0);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { firstMs: times[0]!, medianMs: sorted[Math.floor(sorted.length / 2)]!, counts, sizes, loadS };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--child') return child(argv.slice(1));
+  const o = parseArgs(argv);
+  const dbFile = await ensureDb(o);
+  const snap = snapshotPathFor(dbFile);
+  const q = benchQuery(dbFile);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+  let cold: ChildOut | null = null;
+  if (o.cold) {
+    fs.rmSync(snap, { force: true });
+    log('Marketlens cold (no snapshot: rebuild from SQLite) ...');
+    cold = runChild(dbFile, 1);
+  }
+  if (!fs.existsSync(snap)) {
+    const host = new WorkerHost(dbFile);
+    await host.run('funnel.cache', { refresh: true, persist: true });
+    await host.close();
+  }
+  log('Marketlens cold with snapshot, then warm runs ...');
+  const warm = runChild(dbFile, o.runs);
+  let duck: Awaited<ReturnType<typeof duckdb>> | null = null;
+  if (o.duckdb) {
+    log('DuckDB ...');
+    duck = await duckdb(dbFile, q, o.runs);
+  }
+  const warmMs = median(warm.warmMs);
+  const sorted = (x: object): string => JSON.stringify(Object.entries(x).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  const same = duck ? sorted(duck.counts) === sorted(warm.counts) && sorted(duck.sizes) === sorted(warm.sizes) && (cold === null || sorted(cold.counts) === sorted(warm.counts)) : null;
+  const customers = Object.values(warm.sizes).reduce((a, b) => a + b, 0);
+  const rows: [string, string][] = [
+    ['events', o.events.toLocaleString('en-US')],
+    ['cohorts / customers', `${Object.keys(warm.sizes).length} / ${customers.toLocaleString('en-US')} (${q.from}..${q.to})`],
+    ['snapshot size', mib(fs.statSync(snap).size)],
+  ];
+  if (duck) rows.push(['DuckDB (first / median of runs)', `${duck.firstMs.toFixed(0)} ms / ${duck.medianMs.toFixed(0)} ms  (load ${duck.loadS.toFixed(1)} s untimed)`]);
+  rows.push(['Marketlens warm (median)', `${warmMs.toFixed(0)} ms`]);
+  rows.push(['Marketlens cold + snapshot (worker start -> result)', `${warm.firstMs.toFixed(0)} ms  (load ${warm.timing.loadMs} ms, extract ${warm.timing.extractMs} ms, compute ${warm.timing.computeMs} ms)`]);
+  if (cold) rows.push(['Marketlens cold, no snapshot (rebuild from SQLite)', `${cold.firstMs.toFixed(0)} ms`]);
+  if (duck) {
+    rows.push(['warm / DuckDB', `${(warmMs / duck.medianMs).toFixed(3)}x  (target <= 0.5x)`]);
+    rows.push(['cold+snapshot / DuckDB', `${(warm.firstMs / duck.medianMs).toFixed(2)}x  (target <= 2x)`]);
+    if (cold) rows.push(['cold no snapshot / DuckDB', `${(cold.firstMs / duck.medianMs).toFixed(2)}x`]);
+    rows.push(['same counts as DuckDB', String(same)]);
+  }
+  rows.push(['peak RSS, process with worker (snapshot + warm)', `${mib(warm.rssBytes)}  (target <= 1.5 GB)`]);
+  if (cold) rows.push(['peak RSS, process with worker (rebuild)', mib(cold.rssBytes)]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');
+  process.stdout.write(JSON.stringify({
+    bench: 'cohorts', events: o.events, duckdb: duck && { firstMs: duck.firstMs, medianMs: duck.medianMs }, warmMs: warm.warmMs, coldSnapshotMs: warm.firstMs,
+    coldRebuildMs: cold?.firstMs ?? null, rssSnapshotBytes: warm.rssBytes, rssRebuildBytes: cold?.rssBytes ?? null, sameAsDuckdb: same, customers,
+  }) + '\n');
+  if (same === false) throw new Error(`DuckDB and Marketlens disagree: ${sorted(duck!.counts)} vs ${sorted(warm.counts)}`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
+  main(process.argv.slice(2)).catch((e) => {
+    process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
