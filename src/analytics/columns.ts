@@ -10,7 +10,7 @@
  */
 
 /** The dictionary-encoded columns, in snapshot order. */
-export const CODE_COLUMNS = ['type', 'session', 'user', 'device', 'source', 'category', 'currency', 'code', 'experiment', 'variant'] as const;
+export const CODE_COLUMNS = ['type', 'session', 'user', 'device', 'source', 'category', 'currency', 'code', 'experiment', 'variant', 'order'] as const;
 export type CodeColumn = (typeof CODE_COLUMNS)[number];
 export type CodeArray = Uint8Array | Uint16Array | Uint32Array;
 /** The low-cardinality columns, in the order pushEncoded() takes their codes. */
@@ -18,8 +18,11 @@ export const SMALL_COLUMNS = ['type', 'device', 'source', 'category', 'currency'
 
 /** Starting width per column (bytes); a column widens when its dictionary outgrows it. */
 const START_WIDTH: Record<CodeColumn, 1 | 2 | 4> = {
-  type: 1, session: 4, user: 4, device: 1, source: 1, category: 1, currency: 1, code: 1, experiment: 1, variant: 1,
+  type: 1, session: 4, user: 4, device: 1, source: 1, category: 1, currency: 1, code: 1, experiment: 1, variant: 1, order: 4,
 };
+
+/** Event types whose business key (`ref`, the order id) is kept in the `order` column; null for every other type. */
+export const ORDER_REF_TYPES: readonly string[] = ['order.placed', 'order.completed', 'order.cancelled'];
 
 /** A string dictionary: code 0 is null, codes 1.. are values in first-seen order. */
 export class Dictionary {
@@ -91,6 +94,8 @@ export interface EventRow {
   code?: string | null;
   experiment?: string | null;
   variant?: string | null;
+  /** the order id (order.placed / order.completed / order.cancelled only) */
+  order?: string | null;
 }
 
 function allocCodes(width: 1 | 2 | 4, n: number): CodeArray {
@@ -183,13 +188,14 @@ export class EventColumns {
   appendRow(seq: number, r: EventRow): void {
     this.reserve(1);
     this.push(seq, r.time, r.type, r.session ?? null, r.user ?? null, r.device ?? null, r.source ?? null, r.category ?? null,
-      r.amount ?? null, r.currency ?? null, r.code ?? null, r.experiment ?? null, r.variant ?? null);
+      r.amount ?? null, r.currency ?? null, r.code ?? null, r.experiment ?? null, r.variant ?? null, r.order ?? null);
   }
 
   /** Append one row given positionally (capacity must have been reserved). */
   push(
     seq: number, time: number, type: string, session: string | null, user: string | null, device: string | null, source: string | null,
     category: string | null, amount: number | null, currency: string | null, code: string | null, experiment: string | null, variant: string | null,
+    order: string | null = null,
   ): void {
     const i = this.length;
     if (seq <= this.lastSeq) throw new Error(`rows must be appended in seq order (${seq} after ${this.lastSeq})`);
@@ -216,6 +222,8 @@ export class EventColumns {
     this.codes.experiment[i] = ex;
     const va = this.encode('variant', variant);
     this.codes.variant[i] = va;
+    const or = this.encode('order', order);
+    this.codes.order[i] = or;
     this.length = i + 1;
     this.lastSeq = seq;
     if (time > this.maxTime) this.maxTime = time;
@@ -224,9 +232,10 @@ export class EventColumns {
 
   /**
    * Append one row whose session and low-cardinality columns are already encoded (with encode()):
-   * `session` is the session code, `small` the codes of SMALL_COLUMNS. Capacity must be reserved.
+   * `session` is the session code, `small` the codes of SMALL_COLUMNS, `order` the order id of
+   * order.* events (null otherwise). Capacity must be reserved.
    */
-  pushEncoded(seq: number, time: number, amount: number | null, session: number, user: string | null, small: ArrayLike<number>): void {
+  pushEncoded(seq: number, time: number, amount: number | null, session: number, user: string | null, small: ArrayLike<number>, order: string | null = null): void {
     const i = this.length;
     if (seq <= this.lastSeq) throw new Error(`rows must be appended in seq order (${seq} after ${this.lastSeq})`);
     this.time[i] = time;
@@ -243,6 +252,8 @@ export class EventColumns {
     k.code[i] = small[5]!;
     k.experiment[i] = small[6]!;
     k.variant[i] = small[7]!;
+    const or = order === null ? 0 : this.encode('order', order);
+    this.codes.order[i] = or;
     this.length = i + 1;
     this.lastSeq = seq;
     if (time > this.maxTime) this.maxTime = time;
@@ -258,7 +269,7 @@ export class EventColumns {
       time: this.time[i]!, type: d.type.value(k.type[i]!)!, session: d.session.value(k.session[i]!), user: d.user.value(k.user[i]!),
       device: d.device.value(k.device[i]!), source: d.source.value(k.source[i]!), category: d.category.value(k.category[i]!),
       amount: Number.isNaN(amount) ? null : amount, currency: d.currency.value(k.currency[i]!), code: d.code.value(k.code[i]!),
-      experiment: d.experiment.value(k.experiment[i]!), variant: d.variant.value(k.variant[i]!),
+      experiment: d.experiment.value(k.experiment[i]!), variant: d.variant.value(k.variant[i]!), order: d.order.value(k.order[i]!),
     };
   }
 

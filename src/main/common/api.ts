@@ -10,6 +10,7 @@
 import { s, type Infer } from './schema.ts';
 import { funnelArgs, type FunnelResults, type FunnelProgress } from './api-funnels.ts';
 import { reconArgs, type ReconResults } from './api-reconciliation.ts';
+import { rfmArgs, type RfmResults } from './api-rfm.ts';
 import type { Settings, AppInfo, SyncStatus, ImportResult, QuarantinePage, LiveSnapshot, AlertEntry, WorkspaceStats, DemoInfo } from './types.ts';
 
 const currency = s.string({ pattern: /^[A-Z]{3}$/ });
@@ -61,6 +62,7 @@ export const apiArgs = {
   ...coreArgs,
   ...funnelArgs,
   ...reconArgs,
+  ...rfmArgs,
 } as const;
 
 export type ApiMethod = keyof typeof apiArgs;
@@ -86,7 +88,7 @@ export interface CoreResults {
 }
 
 /** Result types of every method: the foundation plus each capability's slice (CoreResults & FunnelResults & ...). */
-export type ApiResults = CoreResults & FunnelResults & ReconResults;
+export type ApiResults = CoreResults & FunnelResults & ReconResults & RfmResults;
 
 /** What a service implementation provides: one async function per method. */
 export type Handlers = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> };

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database, Statement } from '../db/index.ts';
-import { EventColumns, SessionUsers, SMALL_COLUMNS } from '../../../analytics/columns.ts';
+import { EventColumns, ORDER_REF_TYPES, SessionUsers, SMALL_COLUMNS } from '../../../analytics/columns.ts';
 import { readSnapshot, writeSnapshot, SnapshotError, type IdentitySample } from './snapshot.ts';
 
 export const SNAPSHOT_NAME = 'events.v1.bin';
@@ -31,13 +31,15 @@ export interface EventCacheOptions {
   noPersist?: boolean;
 }
 
-/** seq, time, session_id, user_id, amount, then the SMALL_COLUMNS joined by U+001F ('' = null) */
-type RawRow = [number, number, string | null, string | null, number | null, string];
+/** seq, time, session_id, user_id, amount, then the SMALL_COLUMNS joined by U+001F ('' = null), then the order id (order.* types) */
+type RawRow = [number, number, string | null, string | null, number | null, string, string | null];
 type SmallRow = [string, string | null, string | null, string | null, string | null, string | null, string | null, string | null];
 const SEP = '\u001f';
 /** The compact storage of migration 0004: `event_log` with low-cardinality columns as codes into `event_strings`. */
-type CodedRow = [number, number, string | null, string | null, number | null, string, ...(number | null)[]];
+type CodedRow = [number, number, string | null, string | null, number | null, string, string | null, ...(number | null)[]];
 const CODED_COLUMNS = ['s_device', 's_traffic_source', 's_category', 's_currency', 's_code', 's_experiment_id', 's_variant'] as const;
+/** The order id: `ref` of the order.* types only (other types' refs are payment, product, ... ids the cache does not need). */
+const ORDER_REF = `CASE WHEN type IN (${ORDER_REF_TYPES.map((t) => `'${t}'`).join(', ')}) THEN ref END`;
 
 export function snapshotPathFor(dbFile: string): string {
   return path.join(path.dirname(dbFile), 'cache', SNAPSHOT_NAME);
@@ -78,7 +80,8 @@ export class EventCache {
       chunk: db.prepare<[number, number], RawRow>(
         `SELECT seq, time, session_id, user_id, amount,
            type || char(31) || ifnull(device, '') || char(31) || ifnull(traffic_source, '') || char(31) || ifnull(category, '') || char(31) ||
-           ifnull(currency, '') || char(31) || ifnull(code, '') || char(31) || ifnull(experiment_id, '') || char(31) || ifnull(variant, '')
+           ifnull(currency, '') || char(31) || ifnull(code, '') || char(31) || ifnull(experiment_id, '') || char(31) || ifnull(variant, ''),
+           ${ORDER_REF}
          FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
       ).raw(),
       small: db.prepare<[number], SmallRow>('SELECT type, device, traffic_source, category, currency, code, experiment_id, variant FROM events WHERE seq = ?').raw(),
@@ -89,7 +92,7 @@ export class EventCache {
     this.coded = hasStrings && CODED_COLUMNS.every((c) => logCols.has(c))
       ? {
         chunk: db.prepare<[number, number], CodedRow>(
-          `SELECT seq, time, session_id, user_id, amount, type, ${CODED_COLUMNS.join(', ')} FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?`,
+          `SELECT seq, time, session_id, user_id, amount, type, ${ORDER_REF}, ${CODED_COLUMNS.join(', ')} FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?`,
         ).raw(),
         strings: db.prepare<[number], [number, string]>('SELECT code, value FROM event_strings WHERE code > ? ORDER BY code').raw(),
       }
@@ -198,7 +201,7 @@ export class EventCache {
       const seq = r[0];
       let small = this.combos.get(r[5]);
       if (small === undefined) small = this.encodeSmall(seq, r[5]);
-      cols.pushEncoded(seq, r[1], r[4], r[2] === null ? 0 : cols.encode('session', r[2]), r[3], small);
+      cols.pushEncoded(seq, r[1], r[4], r[2] === null ? 0 : cols.encode('session', r[2]), r[3], small, r[6]);
     }
     return rows.length;
   }
@@ -212,7 +215,7 @@ export class EventCache {
     for (const r of rows) {
       small[0] = cols.encode('type', r[5]);
       for (let j = 0; j < nCoded; j++) {
-        const sc = r[6 + j] as number | null;
+        const sc = r[7 + j] as number | null;
         if (sc === null) {
           small[j + 1] = 0;
           continue;
@@ -221,7 +224,7 @@ export class EventCache {
         const mapped = sc < m.length ? m[sc]! : 0;
         small[j + 1] = mapped !== 0 ? mapped - 1 : this.mapCode(cols, j, sc);
       }
-      cols.pushEncoded(r[0], r[1], r[4], r[2] === null ? 0 : cols.encode('session', r[2]), r[3], small);
+      cols.pushEncoded(r[0], r[1], r[4], r[2] === null ? 0 : cols.encode('session', r[2]), r[3], small, r[6]);
     }
     return rows.length;
   }

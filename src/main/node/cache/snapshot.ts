@@ -1,7 +1,7 @@
 /**
  * The event cache's versioned binary snapshot (`<workspace>/cache/events.v1.bin`):
  *
- *   "MLEVCACH"  u32 format (1)  u32 header bytes  header JSON (UTF-8)  pad to 8
+ *   "MLEVCACH"  u32 format (2)  u32 header bytes  header JSON (UTF-8)  pad to 8
  *   blocks, each 8-byte aligned: time f64[rows], amount f64[rows], one code array per column
  *     (u8/u16/u32), and per dictionary the UTF-16 lengths (u32[count]) + the values as UTF-8
  *   trailer: u32 CRC-32 of every byte before it, "MLEN"
@@ -16,7 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { CODE_COLUMNS, Dictionary, EventColumns, type CodeArray, type CodeColumn } from '../../../analytics/columns.ts';
 
-export const SNAPSHOT_FORMAT = 1;
+/** 2: adds the `order` code column (order ids of order.* events); a format-1 snapshot is rebuilt. */
+export const SNAPSHOT_FORMAT = 2;
 const MAGIC = Buffer.from('MLEVCACH', 'latin1');
 const END = Buffer.from('MLEN', 'latin1');
 

@@ -14,6 +14,7 @@ import type { SyncStatus } from '../../common/types.ts';
 import { renderGmv, renderQuarantine, progressLine } from './render.ts';
 import { funnelCmd, FUNNEL_USAGE } from './funnel.ts';
 import { reconCmd, RECON_USAGE } from './recon.ts';
+import { rfmCmd, RFM_USAGE } from './rfm.ts';
 
 export const USAGE = `usage: marketlens <command> [options]
 
@@ -25,6 +26,7 @@ commands:
   settings get | settings set KEY VALUE             read or change workspace settings
 ${FUNNEL_USAGE}
 ${RECON_USAGE}
+${RFM_USAGE}
   demo-platform [--port N] [--seed N] [--days N] [--users N] [--live]
                                                     run the demo marketplace platform server
 
@@ -45,7 +47,7 @@ export async function run(argv: string[], io: Out = std): Promise<number> {
   let services: Services | null = null;
   try {
     if (cmd === 'demo-platform') return await demoPlatform(rest, io);
-    const parsed = parseFlags(rest, { boolean: ['json', 'quiet'] });
+    const parsed = parseFlags(rest, { boolean: ['json', 'quiet', 'dry-run'] });
     const workspaceDir = resolveWorkspaceDir(parsed.flags.workspace as string | undefined);
     services = await createServices({
       workspaceDir, mode: 'cli', secrets: new FileSecretStore(workspaceFiles(workspaceDir).secrets), notifier: new StderrNotifier(), actor: 'cli',
@@ -65,6 +67,8 @@ export async function run(argv: string[], io: Out = std): Promise<number> {
         return await funnelCmd(services, parsed, io);
       case 'recon':
         return await reconCmd(services, parsed, io);
+      case 'rfm':
+        return await rfmCmd(services, parsed, io);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }

@@ -22,6 +22,7 @@ import { audit } from './audit.ts';
 import type { ServiceContext } from './context.ts';
 import { createFunnelHandlers } from './funnels.ts';
 import { createReconciliationHandlers } from './reconciliation.ts';
+import { createRfmHandlers } from './rfm.ts';
 import type { LiveSnapshot } from '../../../analytics/live.ts';
 
 export const TOKEN_SECRET = 'platform-token';
@@ -147,6 +148,7 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
   const handlers: Handlers = {
     ...createFunnelHandlers(ctx, { background: o.background }),
     ...createReconciliationHandlers(ctx, { background: o.background }),
+    ...createRfmHandlers(ctx, { background: o.background }),
     async 'app.info'() {
       const s = settings.get();
       const events = (db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM events LIMIT 1)').get() as { n: number }).n;

@@ -30,7 +30,10 @@ type Methods = { [M in keyof FunnelWorkerMethods]: (params: FunnelWorkerMethods[
 
 const LRU_SIZE = 1;
 
-export function createFunnelMethods(db: Database, dbFile: string, opts: EventCacheOptions = {}): Methods & { cache: EventCache } {
+/** The shared event cache and its open / verify / catch-up step, for other worker methods that read it. */
+export interface CacheAccess { cache: EventCache; ready(ctx: MethodCtx): number }
+
+export function createFunnelMethods(db: Database, dbFile: string, opts: EventCacheOptions = {}): Methods & CacheAccess {
   const cache = new EventCache(db, dbFile, opts);
   const recent = new Map<string, FunnelComputation>();
   let persistTimer: ReturnType<typeof setImmediate> | null = null;
@@ -101,6 +104,7 @@ export function createFunnelMethods(db: Database, dbFile: string, opts: EventCac
 
   return {
     cache,
+    ready,
     'funnel.run'(q, ctx) {
       const started = performance.now();
       const loadMs = ready(ctx);

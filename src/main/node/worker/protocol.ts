@@ -11,6 +11,7 @@ import type { LiveSnapshot } from '../../../analytics/live.ts';
 import type { WorkspaceStats } from '../../common/types.ts';
 import type { FunnelWorkerMethods } from './funnel-methods.ts';
 import type { ReconWorkerMethods } from './recon-methods.ts';
+import type { RfmWorkerMethods } from './rfm-methods.ts';
 
 export interface LiveQuery {
   now: number;
@@ -24,7 +25,7 @@ export interface LiveQuery {
   day?: string;
 }
 
-export interface WorkerMethods extends FunnelWorkerMethods, ReconWorkerMethods {
+export interface WorkerMethods extends FunnelWorkerMethods, ReconWorkerMethods, RfmWorkerMethods {
   'live.snapshot': { params: LiveQuery; result: LiveSnapshot };
   'workspace.stats': { params: Record<string, never>; result: WorkspaceStats };
   /** scans every event row once (used by tests and the bench to prove cancellation/progress and UI responsiveness) */

@@ -10,6 +10,7 @@ import { CancelledError } from './protocol.ts';
 import { statSync } from 'node:fs';
 import { createFunnelMethods } from './funnel-methods.ts';
 import { createReconMethods } from './recon-methods.ts';
+import { createRfmMethods } from './rfm-methods.ts';
 
 const init = workerData as WorkerInit;
 const flags = new Int32Array(init.cancelFlags);
@@ -24,9 +25,12 @@ const q = {
   syncState: db.prepare<[], { lastSyncedAt: number | null; lastEventAt: number | null }>('SELECT max(last_synced_at) AS lastSyncedAt, max(last_event_time) AS lastEventAt FROM sync_state'),
 };
 
+const funnel = createFunnelMethods(db, init.dbFile);
+
 const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M]['params'], ctx: Ctx) => WorkerMethods[M]['result'] } = {
-  ...createFunnelMethods(db, init.dbFile),
+  ...funnel,
   ...createReconMethods(db),
+  ...createRfmMethods(funnel),
   'live.snapshot'(p: LiveQuery) {
     const from = liveWindowStart(p);
     const { now } = liveDay(p);

@@ -4,6 +4,7 @@ import { migration as m0001 } from './0001_init.ts';
 import { migration as m0002 } from './0002_funnels.ts';
 import { migration as m0003 } from './0003_reconciliation.ts';
 import { migration as m0004 } from './0004_event_log.ts';
+import { migration as m0008 } from './0008_rfm.ts';
 
 export type { Migration };
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0008];

@@ -1,0 +1,47 @@
+/**
+ * Quintile scores 1-5 by rank (docs/rfm.md, "Scores"):
+ *
+ *   score = 1 + floor(5 × (rank_min − 1) / n)
+ *
+ * over the values sorted from worst to best, where rank_min is the 1-based rank of the first value
+ * equal to it (ties share the minimum rank, so equal values always get equal scores), and n is the
+ * number of customers. Worst-to-best: ascending for F and M (more is better), descending for the
+ * recency in days (more recent is better, so R is reversed).
+ *
+ * Not SQL NTILE (which splits ties across buckets) and not Arquero's op.ntile.
+ */
+
+export interface ScoreCut {
+  score: number;
+  /** customers with this score */
+  count: number;
+  /** the smallest and largest value with this score (null when no customer has it) */
+  min: number | null;
+  max: number | null;
+}
+
+/** Scores of `values` (length n); `higherIsBetter` false for recency days. */
+export function rankScores(values: ArrayLike<number>, higherIsBetter: boolean): { scores: Uint8Array; cuts: ScoreCut[] } {
+  const n = values.length;
+  const scores = new Uint8Array(n);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  // worst first: ascending when higher is better, descending otherwise
+  const sign = higherIsBetter ? 1 : -1;
+  order.sort((a, b) => sign * (values[a]! - values[b]!));
+  let rankMin = 1;
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    if (k > 0 && values[i]! !== values[order[k - 1]!]!) rankMin = k + 1;
+    scores[i] = 1 + Math.floor((5 * (rankMin - 1)) / n);
+  }
+  const cuts: ScoreCut[] = [1, 2, 3, 4, 5].map((score) => ({ score, count: 0, min: null, max: null }));
+  for (let i = 0; i < n; i++) {
+    const c = cuts[scores[i]! - 1]!;
+    const v = values[i]!;
+    c.count++;
+    if (c.min === null || v < c.min) c.min = v;
+    if (c.max === null || v > c.max) c.max = v;
+  }
+  return { scores, cuts };
+}
