@@ -87,14 +87,24 @@ export function dayDiff(a: string, b: string): number {
 
 export class MissingRateError extends Error {}
 
+let lastStarts: { key: string; starts: Float64Array } | null = null;
+/** UTC start of each business day of the window, then the window's end (the last one is kept for the next run). */
+function dayStarts(w: RfmWindow, tz: string, nDays: number): Float64Array {
+  const key = `${w.firstDay}|${w.lastDay}|${tz}`;
+  if (lastStarts?.key === key) return lastStarts.starts;
+  const starts = new Float64Array(nDays + 1);
+  for (let k = 0; k < nDays; k++) starts[k] = dayRange(addDays(w.firstDay, k), tz).start;
+  starts[nDays] = w.end;
+  lastStarts = { key, starts };
+  return starts;
+}
+
 export function computeRfm(orders: CustomerOrders, p: RfmParams): { customers: RfmCustomer[]; summary: RfmSummary } {
   const w = rfmWindow(p.asOf, p.timezone);
   const n = orders.n;
   // business-day starts of the window, to turn a time into days before as_of without a formatter per customer
   const nDays = dayDiff(w.firstDay, w.lastDay) + 1;
-  const dayStart = new Float64Array(nDays + 1);
-  for (let k = 0; k < nDays; k++) dayStart[k] = dayRange(addDays(w.firstDay, k), p.timezone).start;
-  dayStart[nDays] = w.end;
+  const dayStart = dayStarts(w, p.timezone, nDays);
   const recency = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const t = orders.lastTime[i]!;

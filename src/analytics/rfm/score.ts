@@ -24,16 +24,22 @@ export interface ScoreCut {
 export function rankScores(values: ArrayLike<number>, higherIsBetter: boolean): { scores: Uint8Array; cuts: ScoreCut[] } {
   const n = values.length;
   const scores = new Uint8Array(n);
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  // worst first: ascending when higher is better, descending otherwise
+  // worst first: ascending when higher is better, else ascending on the negated value
   const sign = higherIsBetter ? 1 : -1;
-  order.sort((a, b) => sign * (values[a]! - values[b]!));
-  let rankMin = 1;
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    if (k > 0 && values[i]! !== values[order[k - 1]!]!) rankMin = k + 1;
-    scores[i] = 1 + Math.floor((5 * (rankMin - 1)) / n);
+  const sorted = new Float64Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = sign * values[i]!;
+  sorted.sort();
+  for (let i = 0; i < n; i++) {
+    // rank_min − 1 = how many values are strictly worse (the first position of this value)
+    const v = sign * values[i]!;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    scores[i] = 1 + Math.floor((5 * lo) / n);
   }
   const cuts: ScoreCut[] = [1, 2, 3, 4, 5].map((score) => ({ score, count: 0, min: null, max: null }));
   for (let i = 0; i < n; i++) {
