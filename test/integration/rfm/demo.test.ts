@@ -16,7 +16,7 @@ import { MemorySecretStore } from '../../../src/main/node/ports/secret-store.ts'
 import { RecordingNotifier } from '../../../src/main/node/ports/notifier.ts';
 import { ManualClock } from '../../../src/main/node/ports/clock.ts';
 import { directClient } from '../../../src/main/common/dispatch.ts';
-import { addDays, dayRange } from '../../../src/analytics/calendar.ts';
+import { addDays, dayRange, zonedToUtc } from '../../../src/analytics/calendar.ts';
 import { openDatabase, type OpenDatabase } from '../../../src/main/node/db/index.ts';
 import { createRfmHandlers } from '../../../src/main/node/services/rfm.ts';
 import { referenceRfm } from '../../reference/rfm.sql.ts';
@@ -212,6 +212,16 @@ describe('RFM on the demo workspace', () => {
     await px.close();
   });
 
+  it('the platform pages its stored segments (offset, limit) and refuses a bad limit', async () => {
+    const get = (q: string) => fetch(`${platform.url}/v1/segments?${q}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const all = [...(await platformSegments()).keys()];
+    const page = (await (await get('offset=1&limit=2')).json()) as { count: number; offset: number; segments: { customer_id: string }[] };
+    expect(page.count).toBe(all.length);
+    expect(page.segments.map((x) => x.customer_id)).toEqual(all.slice(1, 3));
+    expect((await get('limit=20000')).status).toBe(400);
+    expect((await get('offset=-1')).status).toBe(400);
+  });
+
   it('a later run sends only the customers whose segment changed; 401 fails fast', async () => {
     const before = await platformSegments();
     const earlier = (await call('rfm.runs', {})).runs.find((r) => r.asOf !== END)!;
@@ -231,6 +241,30 @@ describe('RFM on the demo workspace', () => {
     expect(r.resumed[0]?.status).toBe('done');
     const after = await platformSegments();
     for (const c of rows) expect(after.get(c.customerId)).toBe(c.segment);
+  });
+
+  it('weekly schedule: runs the missed week at start (catch-up), pushes it, and not again that week', async () => {
+    // Tuesday 2026-03-17 10:00: the Monday 03:00 slot of 2026-W12 was missed
+    const clock = new ManualClock(zonedToUtc(2026, 3, 17, 10, 0, TZ));
+    const ctx = makeCtx(platform.url, clock);
+    const before = (await call('rfm.runs', {})).total;
+    const h = createRfmHandlers(ctx, { background: true, tickMs: 50, batchSize: 200, retry: { retries: 1, baseMs: 1, maxMs: 5 } });
+    await h['rfm.settings.update']({ enabled: true, weekday: 1, hour: 3, minute: 0, autoPush: true });
+    let settings = await h['rfm.settings.get']();
+    for (let i = 0; i < 200 && settings.lastWeek === null; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      settings = await h['rfm.settings.get']();
+    }
+    expect(settings.lastWeek).toBe('2026-W12');
+    const runs = (await call('rfm.runs', {})).runs;
+    expect(runs.length).toBe(before + 1);
+    expect(runs[0]).toMatchObject({ id: settings.lastRunId, asOf: '2026-03-15', trigger: 'catch-up', status: 'done' });
+    // pushed after the run
+    for (let i = 0; i < 100 && (await h['rfm.pushes']({}))[0]?.runId !== settings.lastRunId; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await h['rfm.pushes']({}))[0]).toMatchObject({ runId: settings.lastRunId, status: 'done' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call('rfm.runs', {})).total).toBe(before + 1);
+    await h['rfm.settings.update']({ enabled: false });
   });
 
   it('CLI: rfm --as-of --json and rfm push --dry-run --json; exports', async () => {
@@ -265,12 +299,12 @@ afterAll(() => {
 });
 
 /** The services' context with another platform URL (a proxy) and its own connection. */
-function makeCtx(url: string): ServiceContext {
+function makeCtx(url: string, clock: { now(): number } = { now: () => Date.now() }): ServiceContext {
   const o = openDatabase(services.dbFile);
   extra.push(o);
   return {
     db: o.db, kysely: o.kysely, worker: services.worker, settings: { get: () => ({ timezone: TZ, reportingCurrency: 'VND', fxRates: { USD: '26000' } }) } as never,
-    push: services.push, alerts: undefined as never, clock: { now: () => Date.now() }, secrets: undefined as never, files: undefined as never, actor: 'test',
+    push: services.push, alerts: undefined as never, clock, secrets: undefined as never, files: undefined as never, actor: 'test',
     audit: (e) => audit(o.db, { ...e, at: Date.now(), actor: 'test' }),
     platform: () => ({ url, token: TOKEN }), dataChanged: () => undefined,
   };

@@ -197,8 +197,10 @@ describe('window and per-customer orders', () => {
 describe('weekly schedule', () => {
   it('the latest slot at or before now; the run is as of the day before', () => {
     // 2026-03-16 is a Monday. Default slot Monday 03:00 business time.
-    expect(lastScheduledSlot(zonedToUtc(2026, 3, 16, 2, 59, TZ), TZ, 1, 3, 0)).toEqual({ day: '2026-03-09', week: '2026-W11', asOf: '2026-03-08' });
-    expect(lastScheduledSlot(zonedToUtc(2026, 3, 16, 3, 0, TZ), TZ, 1, 3, 0)).toEqual({ day: '2026-03-16', week: '2026-W12', asOf: '2026-03-15' });
-    expect(lastScheduledSlot(zonedToUtc(2026, 3, 21, 18, 0, TZ), TZ, 1, 3, 0)).toEqual({ day: '2026-03-16', week: '2026-W12', asOf: '2026-03-15' });
+    expect(lastScheduledSlot(zonedToUtc(2026, 3, 16, 2, 59, TZ), TZ, 1, 3, 0)).toEqual({ day: '2026-03-09', week: '2026-W11', asOf: '2026-03-08', at: zonedToUtc(2026, 3, 9, 3, 0, TZ) });
+    expect(lastScheduledSlot(zonedToUtc(2026, 3, 16, 3, 0, TZ), TZ, 1, 3, 0)).toEqual({ day: '2026-03-16', week: '2026-W12', asOf: '2026-03-15', at: zonedToUtc(2026, 3, 16, 3, 0, TZ) });
+    expect(lastScheduledSlot(zonedToUtc(2026, 3, 21, 18, 0, TZ), TZ, 1, 3, 0)).toMatchObject({ day: '2026-03-16', week: '2026-W12', asOf: '2026-03-15' });
+    // Sunday 23:00, slot Sunday 22:30 (weekday 7)
+    expect(lastScheduledSlot(zonedToUtc(2026, 3, 22, 23, 0, TZ), TZ, 7, 22, 30)).toMatchObject({ day: '2026-03-22', week: '2026-W12', asOf: '2026-03-21' });
   });
 });

@@ -33,15 +33,21 @@ export interface RfmServiceOptions {
  * business timezone. Returns its business day and ISO week; the run's as-of date is the day before
  * (the last complete business day).
  */
-export function lastScheduledSlot(now: number, tz: string, weekday: number, hour: number, minute: number): { day: string; week: string; asOf: string } {
+export function lastScheduledSlot(now: number, tz: string, weekday: number, hour: number, minute: number): { day: string; week: string; asOf: string; at: number } {
   const today = dayKey(now, tz);
   const { y, m, d } = parseDay(today);
   const dow = new Date(Date.UTC(y, m - 1, d)).getUTCDay() || 7;
   let day = addDays(today, -((dow - weekday + 7) % 7));
-  const p = parseDay(day);
-  if (zonedToUtc(p.y, p.m, p.d, hour, minute, tz) > now) day = addDays(day, -7);
-  return { day, week: isoWeekKey(day), asOf: addDays(day, -1) };
+  const slotAt = (dd: string): number => {
+    const p = parseDay(dd);
+    return zonedToUtc(p.y, p.m, p.d, hour, minute, tz);
+  };
+  if (slotAt(day) > now) day = addDays(day, -7);
+  return { day, week: isoWeekKey(day), asOf: addDays(day, -1), at: slotAt(day) };
 }
+
+/** A scheduled run started more than this after its slot is a catch-up (the app was not running). */
+const CATCH_UP_AFTER_MS = 60 * 60_000;
 
 const MIME = { csv: 'text/csv; charset=utf-8', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } as const;
 
@@ -115,7 +121,7 @@ export function createRfmHandlers(ctx: ServiceContext, opts: RfmServiceOptions =
       if (s.lastWeek !== null && s.lastWeek >= slot.week) return;
       busy = true;
       try {
-        const run = await serial(() => runRfm(ctx, { asOf: slot.asOf, trigger: s.lastWeek === null || isoWeekKey(dayKey(now, ctx.settings.get().timezone)) === slot.week ? 'schedule' : 'catch-up' }));
+        const run = await serial(() => runRfm(ctx, { asOf: slot.asOf, trigger: now - slot.at > CATCH_UP_AFTER_MS ? 'catch-up' : 'schedule' }));
         setScheduleWatermark(db, slot.week, run.id, ctx.clock.now());
         if (s.autoPush && ctx.platform() !== null) await serial(() => push(run.id));
       } catch {
