@@ -147,7 +147,7 @@ export function SegmentsPage() {
             <KpiCard label="Customers" value={formatInt(s.customers)} testid="rfm-kpi-customers" footer={`${formatInt(s.orders)} orders`} />
             <KpiCard label="Revenue (12 months)" value={money(s.revenue, cur)} testid="rfm-kpi-revenue"
               footer={s.rates.filter((r) => r.currency !== cur).map((r) => `1 ${r.currency} = ${r.rate} ${cur}`).join(' · ') || `all in ${cur}`} />
-            <KpiCard label="Window" value={`${s.window.firstDay} – ${s.window.lastDay}`} testid="rfm-kpi-window" footer={`business days, ${run.params.timezone}`} />
+            <KpiCard label="As of" value={s.asOf} testid="rfm-kpi-window" footer={`12 months: ${s.window.firstDay} – ${s.window.lastDay} (${run.params.timezone})`} />
             <KpiCard label={`Run #${run.id}`} value={run.trigger} testid="rfm-kpi-run"
               footer={`${formatDateTime(run.finishedAt ?? run.startedAt, timezone)} · events ≤ seq ${run.watermark.seq ?? '—'} · ${shortSha(run.resultHash)}`} />
           </Box>
