@@ -192,6 +192,24 @@ describe('window and per-customer orders', () => {
     for (let i = 0; i < c.length; i++) expect(s.cols.row(i)).toEqual(c.row(i));
     expect(extractCustomerOrders(s.cols, rfmWindow('2026-03-15', TZ))).toEqual(extractCustomerOrders(c, rfmWindow('2026-03-15', TZ)));
   });
+
+  it('a loaded snapshot decodes a large dictionary only on first use, to the same values', () => {
+    const c = new EventColumns();
+    for (let i = 0; i < 6000; i++) c.appendRow(i + 1, { time: i, type: 'page.landing_viewed', session: 'SES-' + i + '-Nguyễn', user: i % 2 ? 'U' + i : null });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ml-rfm-lazy-')), 'events.v1.bin');
+    writeSnapshot(file, c, []);
+    const s = readSnapshot(file);
+    expect(s.cols.dicts.session.decoded).toBe(false);
+    expect(s.cols.dicts.type.decoded).toBe(true);
+    expect(s.cols.dicts.session.size).toBe(6001);
+    expect(s.cols.dicts.session.decoded).toBe(false);
+    expect(s.cols.dicts.session.value(4321)).toBe('SES-4320-Nguyễn');
+    expect(s.cols.dicts.session.decoded).toBe(true);
+    expect(s.cols.dicts.session.values).toEqual(c.dicts.session.values);
+    expect(s.cols.dicts.user.lookup('U5999')).toBe(c.dicts.user.lookup('U5999'));
+    s.cols.appendRow(10_000, { time: 1, type: 'x', session: 'new' });
+    expect(s.cols.row(6000).session).toBe('new');
+  });
 });
 
 describe('weekly schedule', () => {
