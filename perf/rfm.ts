@@ -26,6 +26,7 @@ import { WorkerHost } from '../src/main/node/worker/host.ts';
 import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
 import { dayKey } from '../src/analytics/calendar.ts';
 import { rfmWindow, type RfmParams } from '../src/analytics/rfm/compute.ts';
+import { SEGMENTS } from '../src/analytics/rfm/segments.ts';
 import type { RfmComputeResult } from '../src/main/node/worker/rfm-methods.ts';
 
 const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
@@ -104,8 +105,9 @@ function digestOf(r: RfmComputeResult): Digest {
   const h = createHash('sha256');
   const segments: Record<string, number> = {};
   for (const i of idx) {
-    h.update(`${c.customerId[i]},${c.r[i]},${c.f[i]},${c.m[i]},${c.segment[i]}\n`);
-    segments[c.segment[i]!] = (segments[c.segment[i]!] ?? 0) + 1;
+    const g = SEGMENTS[c.segment[i]!]!;
+    h.update(`${c.customerId[i]},${c.r[i]},${c.f[i]},${c.m[i]},${g}\n`);
+    segments[g] = (segments[g] ?? 0) + 1;
   }
   return { customers: idx.length, checksum: h.digest('hex'), segments };
 }

@@ -43,6 +43,27 @@ export interface RfmCustomer {
   segment: Segment;
 }
 
+/** Per-customer results, column by column (cheap to post between threads). `segment` holds indexes into SEGMENTS. */
+export interface RfmColumns {
+  customerId: string[];
+  lastOrderAt: Float64Array;
+  recencyDays: Uint16Array;
+  frequency: Uint32Array;
+  monetary: Float64Array;
+  r: Uint8Array;
+  f: Uint8Array;
+  m: Uint8Array;
+  segment: Uint8Array;
+}
+
+/** The columns as one object per customer. */
+export function customerRows(c: RfmColumns): RfmCustomer[] {
+  return c.customerId.map((customerId, i) => ({
+    customerId, lastOrderAt: c.lastOrderAt[i]!, recencyDays: c.recencyDays[i]!, frequency: c.frequency[i]!, monetary: c.monetary[i]!,
+    r: c.r[i]!, f: c.f[i]!, m: c.m[i]!, segment: SEGMENTS[c.segment[i]!]!,
+  }));
+}
+
 export interface SegmentSize { segment: Segment; rule: string | null; customers: number; customerShare: number; revenue: number; revenueShare: number }
 
 export interface RfmSummary {
@@ -99,7 +120,7 @@ function dayStarts(w: RfmWindow, tz: string, nDays: number): Float64Array {
   return starts;
 }
 
-export function computeRfm(orders: CustomerOrders, p: RfmParams): { customers: RfmCustomer[]; summary: RfmSummary } {
+export function computeRfm(orders: CustomerOrders, p: RfmParams): { columns: RfmColumns; summary: RfmSummary } {
   const w = rfmWindow(p.asOf, p.timezone);
   const n = orders.n;
   // business-day starts of the window, to turn a time into days before as_of without a formatter per customer
@@ -146,36 +167,41 @@ export function computeRfm(orders: CustomerOrders, p: RfmParams): { customers: R
   const R = rankScores(recency, false);
   const F = rankScores(orders.orders, true);
   const M = rankScores(monetary, true);
-  const customers: RfmCustomer[] = new Array(n);
+  const segCode = new Map<Segment, number>(SEGMENTS.map((g, i) => [g, i]));
+  // segment of every (r, f, m) combination, looked up per customer
+  const bySeg = new Uint8Array(125);
+  for (let r = 1; r <= 5; r++) for (let f = 1; f <= 5; f++) for (let m = 1; m <= 5; m++) bySeg[(r - 1) * 25 + (f - 1) * 5 + (m - 1)] = segCode.get(classify(r, f, m))!;
+  const segment = new Uint8Array(n);
   let nOrders = 0;
   for (let i = 0; i < n; i++) {
-    const r = R.scores[i]!, f = F.scores[i]!, m = M.scores[i]!;
     nOrders += orders.orders[i]!;
-    customers[i] = {
-      customerId: orders.customerId[i]!, lastOrderAt: orders.lastTime[i]!, recencyDays: recency[i]!, frequency: orders.orders[i]!,
-      monetary: monetary[i]!, r, f, m, segment: classify(r, f, m),
-    };
+    segment[i] = bySeg[(R.scores[i]! - 1) * 25 + (F.scores[i]! - 1) * 5 + (M.scores[i]! - 1)]!;
   }
-  return { customers, summary: summarizeRfm(customers, { asOf: p.asOf, window: w, reportingCurrency: p.reportingCurrency, rates, orders: nOrders, skipped: orders.skipped, cuts: { r: R.cuts, f: F.cuts, m: M.cuts } }) };
+  const columns: RfmColumns = {
+    customerId: orders.customerId, lastOrderAt: orders.lastTime, recencyDays: Uint16Array.from(recency), frequency: orders.orders, monetary,
+    r: R.scores, f: F.scores, m: M.scores, segment,
+  };
+  return {
+    columns,
+    summary: summarizeRfm(columns, { asOf: p.asOf, window: w, reportingCurrency: p.reportingCurrency, rates, orders: nOrders, skipped: orders.skipped, cuts: { r: R.cuts, f: F.cuts, m: M.cuts } }),
+  };
 }
 
 /** Segment sizes and revenue shares, and the R×F grid, with Arquero over the per-customer table. */
 export function summarizeRfm(
-  customers: readonly Pick<RfmCustomer, 'segment' | 'monetary' | 'r' | 'f'>[],
+  c: Pick<RfmColumns, 'segment' | 'monetary' | 'r' | 'f'>,
   rest: Omit<RfmSummary, 'customers' | 'revenue' | 'segments' | 'grid'>,
 ): RfmSummary {
-  const t = table({
-    segment: customers.map((c) => c.segment), monetary: customers.map((c) => c.monetary), r: customers.map((c) => c.r), f: customers.map((c) => c.f),
-  });
+  const n = c.segment.length;
+  const t = table({ segment: c.segment, monetary: c.monetary, r: c.r, f: c.f });
   const bySeg = new Map<string, { customers: number; revenue: number }>();
-  if (customers.length > 0) {
-    for (const row of t.groupby('segment').rollup({ customers: op.count(), revenue: op.sum('monetary') }).objects() as { segment: string; customers: number; revenue: number }[]) {
-      bySeg.set(row.segment, { customers: row.customers, revenue: row.revenue });
+  if (n > 0) {
+    for (const row of t.groupby('segment').rollup({ customers: op.count(), revenue: op.sum('monetary') }).objects() as { segment: number; customers: number; revenue: number }[]) {
+      bySeg.set(SEGMENTS[row.segment]!, { customers: row.customers, revenue: row.revenue });
     }
   }
   let revenue = 0;
-  for (const c of customers) revenue = addMinor(revenue, c.monetary);
-  const n = customers.length;
+  for (let i = 0; i < n; i++) revenue = addMinor(revenue, c.monetary[i]!);
   const segments: SegmentSize[] = SEGMENTS.map((segment) => {
     const s = bySeg.get(segment) ?? { customers: 0, revenue: 0 };
     return {

@@ -12,7 +12,7 @@ import { readSnapshot, writeSnapshot } from '../../../src/main/node/cache/snapsh
 import { rankScores } from '../../../src/analytics/rfm/score.ts';
 import { classify, SEGMENT_RULES } from '../../../src/analytics/rfm/segments.ts';
 import { extractCustomerOrders } from '../../../src/analytics/rfm/orders.ts';
-import { addMonths, computeRfm, MissingRateError, rfmWindow } from '../../../src/analytics/rfm/compute.ts';
+import { addMonths, computeRfm, customerRows, MissingRateError, rfmWindow } from '../../../src/analytics/rfm/compute.ts';
 import { zonedToUtc } from '../../../src/analytics/calendar.ts';
 import { lastScheduledSlot } from '../../../src/main/node/services/rfm.ts';
 
@@ -155,9 +155,10 @@ describe('window and per-customer orders', () => {
   });
 
   it('R in business days, F, M converted per currency total at the stated rate (half-even once), scores and segments', () => {
-    const { customers, summary } = computeRfm(extractCustomerOrders(fixture(), rfmWindow('2026-03-15', TZ)), {
+    const { columns, summary } = computeRfm(extractCustomerOrders(fixture(), rfmWindow('2026-03-15', TZ)), {
       asOf: '2026-03-15', timezone: TZ, reportingCurrency: 'VND', fxRates: { USD: '50' },
     });
+    const customers = customerRows(columns);
     // A: last order 2025-03-16 -> 364 days; B: 0; C: 2026-03-01 -> 14; E: 2026-03-03 -> 12
     expect(customers.map((c) => [c.customerId, c.recencyDays, c.frequency, c.monetary])).toEqual([
       ['A', 364, 1, 100_000], ['B', 0, 1, 100_000],

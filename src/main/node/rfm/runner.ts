@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ServiceContext } from '../services/context.ts';
 import { rfmWindow } from '../../../analytics/rfm/compute.ts';
+import { SEGMENTS } from '../../../analytics/rfm/segments.ts';
 import type { RfmRunDetail, RfmRunParams } from '../../common/api-rfm.ts';
 import { runDetail } from './store.ts';
 
@@ -31,8 +32,9 @@ export async function runRfm(ctx: ServiceContext, o: { asOf: string; trigger: st
         'INSERT INTO rfm_customers (run_id, customer_id, last_order_at, recency_days, frequency, monetary, r, f, m, segment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       for (let i = 0; i < n; i++) {
-        ins.run(runId, c.customerId[i]!, c.lastOrderAt[i]!, c.recencyDays[i]!, c.frequency[i]!, c.monetary[i]!, c.r[i]!, c.f[i]!, c.m[i]!, c.segment[i]!);
-        h.update(`${c.customerId[i]},${c.recencyDays[i]},${c.frequency[i]},${c.monetary[i]},${c.r[i]},${c.f[i]},${c.m[i]},${c.segment[i]}\n`);
+        const segment = SEGMENTS[c.segment[i]!]!;
+        ins.run(runId, c.customerId[i]!, c.lastOrderAt[i]!, c.recencyDays[i]!, c.frequency[i]!, c.monetary[i]!, c.r[i]!, c.f[i]!, c.m[i]!, segment);
+        h.update(`${c.customerId[i]},${c.recencyDays[i]},${c.frequency[i]},${c.monetary[i]},${c.r[i]},${c.f[i]},${c.m[i]},${segment}\n`);
       }
       db.prepare(
         `UPDATE rfm_runs SET status = 'done', finished_at = ?, watermark_seq = ?, watermark_time = ?, watermark_events = ?, inputs_hash = ?, result_hash = ?,

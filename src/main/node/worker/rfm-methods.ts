@@ -5,21 +5,9 @@
  */
 import type { CacheAccess, MethodCtx } from './funnel-methods.ts';
 import { extractCustomerOrders } from '../../../analytics/rfm/orders.ts';
-import { computeRfm, rfmWindow, type RfmParams, type RfmSummary } from '../../../analytics/rfm/compute.ts';
-import type { Segment } from '../../../analytics/rfm/segments.ts';
+import { computeRfm, rfmWindow, type RfmColumns, type RfmParams, type RfmSummary } from '../../../analytics/rfm/compute.ts';
 
-/** Per-customer results, column by column (cheap to post between threads). */
-export interface RfmColumns {
-  customerId: string[];
-  lastOrderAt: Float64Array;
-  recencyDays: Uint16Array;
-  frequency: Uint32Array;
-  monetary: Float64Array;
-  r: Uint8Array;
-  f: Uint8Array;
-  m: Uint8Array;
-  segment: Segment[];
-}
+export type { RfmColumns };
 
 export interface RfmComputeResult {
   summary: RfmSummary;
@@ -45,24 +33,7 @@ export function createRfmMethods(access: CacheAccess): Methods {
       const t1 = performance.now();
       ctx.check();
       ctx.progress(0, 1, 'score');
-      const { customers, summary } = computeRfm(orders, p);
-      const n = customers.length;
-      const out: RfmColumns = {
-        customerId: new Array(n), lastOrderAt: new Float64Array(n), recencyDays: new Uint16Array(n), frequency: new Uint32Array(n),
-        monetary: new Float64Array(n), r: new Uint8Array(n), f: new Uint8Array(n), m: new Uint8Array(n), segment: new Array(n),
-      };
-      for (let i = 0; i < n; i++) {
-        const c = customers[i]!;
-        out.customerId[i] = c.customerId;
-        out.lastOrderAt[i] = c.lastOrderAt;
-        out.recencyDays[i] = c.recencyDays;
-        out.frequency[i] = c.frequency;
-        out.monetary[i] = c.monetary;
-        out.r[i] = c.r;
-        out.f[i] = c.f;
-        out.m[i] = c.m;
-        out.segment[i] = c.segment;
-      }
+      const { columns: out, summary } = computeRfm(orders, p);
       ctx.progress(1, 1, 'score');
       return {
         summary, customers: out,
