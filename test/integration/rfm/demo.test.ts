@@ -132,6 +132,8 @@ describe('RFM on the demo workspace', () => {
     expect(s.segments.reduce((a, g) => a + g.revenueShare, 0)).toBeCloseTo(1, 9);
     expect(s.grid.flat().reduce((a, b) => a + b, 0)).toBe(s.customers);
     expect(s.rates.find((r) => r.currency === 'VND')?.rate).toBe('1');
+    // the demo has USD orders: M converts at the stated rate
+    expect(s.rates.map((r) => r.currency)).toEqual(['USD', 'VND']);
     expect(run.inputsHash).toMatch(/^[0-9a-f]{64}$/);
     expect(run.resultHash).toMatch(/^[0-9a-f]{64}$/);
     expect(run.watermark.seq).toBeGreaterThan(0);
