@@ -6,7 +6,7 @@
 import { table, op } from 'arquero';
 import { addDays, dayRange, parseDay } from '../calendar.ts';
 import { addMinor, convertMinor } from '../money.ts';
-import type { CustomerOrders } from './orders.ts';
+import type { CustomerOrders } from '../customers/orders.ts';
 import { rankScores, type ScoreCut } from './score.ts';
 import { classify, SEGMENTS, SEGMENT_RULES, type Segment } from './segments.ts';
 

@@ -11,7 +11,7 @@ import { EventColumns } from '../../../src/analytics/columns.ts';
 import { readSnapshot, writeSnapshot } from '../../../src/main/node/cache/snapshot.ts';
 import { rankScores } from '../../../src/analytics/rfm/score.ts';
 import { classify, SEGMENT_RULES } from '../../../src/analytics/rfm/segments.ts';
-import { extractCustomerOrders } from '../../../src/analytics/rfm/orders.ts';
+import { extractCustomerOrders } from '../../../src/analytics/customers/orders.ts';
 import { addMonths, computeRfm, customerRows, MissingRateError, rfmWindow } from '../../../src/analytics/rfm/compute.ts';
 import { zonedToUtc } from '../../../src/analytics/calendar.ts';
 import { lastScheduledSlot } from '../../../src/main/node/services/rfm.ts';

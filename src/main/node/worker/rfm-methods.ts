@@ -4,7 +4,7 @@
  * scores, segments and summary. Progress phases: 'load' -> 'extract' -> 'score'.
  */
 import type { CacheAccess, MethodCtx } from './funnel-methods.ts';
-import { extractCustomerOrders } from '../../../analytics/rfm/orders.ts';
+import { extractCustomerOrders } from '../../../analytics/customers/orders.ts';
 import { computeRfm, rfmWindow, type RfmColumns, type RfmParams, type RfmSummary } from '../../../analytics/rfm/compute.ts';
 
 export type { RfmColumns };
