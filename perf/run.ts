@@ -29,6 +29,10 @@ const BENCHES: Record<string, Bench> = {
     describe: 'monthly cohort retention matrix: Marketlens worker (warm, cold + snapshot, cold rebuild) vs DuckDB',
     run: async (argv) => (await import('./cohorts.ts')).main(argv),
   },
+  rfm: {
+    describe: 'RFM segmentation over ~13 months of events: Marketlens worker (warm, cold + snapshot, cold rebuild) vs DuckDB',
+    run: async (argv) => (await import('./rfm.ts')).main(argv),
+  },
   live: {
     describe: 'Live page first paint in Chromium on a workspace of --events N (default 1M)',
     run: async (argv) => (await import('./ui.ts')).liveBench(argv),

@@ -21,27 +21,57 @@ const START_WIDTH: Record<CodeColumn, 1 | 2 | 4> = {
   type: 1, session: 4, user: 4, device: 1, source: 1, category: 1, currency: 1, code: 1, experiment: 1, variant: 1, order: 4,
 };
 
-/** A string dictionary: code 0 is null, codes 1.. are values in first-seen order. */
+/** Event types whose business key (`ref`) is the order id kept in the `order` column (payment.refunded's order comes from its payload). */
+export const ORDER_REF_TYPES: readonly string[] = ['order.placed', 'order.completed', 'order.cancelled'];
+
+/**
+ * A string dictionary: code 0 is null, codes 1.. are values in first-seen order. A dictionary loaded
+ * from a snapshot may decode its strings lazily, on first use (a query that only compares codes, or
+ * needs only the size, never pays for decoding e.g. a million session ids).
+ */
 export class Dictionary {
-  readonly values: string[];
+  private vals: string[] | null;
+  private decode: (() => string[]) | null = null;
+  private count = 0;
   private map: Map<string, number> | null = null;
 
   /** `values` without the null slot */
   constructor(values: readonly string[] = []) {
-    this.values = ['', ...values];
+    this.vals = ['', ...values];
   }
 
   /** Adopt `withNull` (index 0 is the null slot, ignored) without copying it. */
   static adopt(withNull: string[]): Dictionary {
     const d = new Dictionary();
-    (d as { values: string[] }).values = withNull;
+    d.vals = withNull;
     withNull[0] = '';
     return d;
   }
 
+  /** A dictionary of `size` codes (including the null code) whose values `decode` produces (null slot first) on first use. */
+  static lazy(size: number, decode: () => string[]): Dictionary {
+    const d = new Dictionary();
+    d.vals = null;
+    d.count = size;
+    d.decode = decode;
+    return d;
+  }
+
+  /** the values by code; index 0 is the null slot ('') */
+  get values(): string[] {
+    if (this.vals === null) {
+      const v = this.decode!();
+      if (v.length !== this.count) throw new Error(`dictionary decoded ${v.length} values, expected ${this.count}`);
+      v[0] = '';
+      this.vals = v;
+      this.decode = null;
+    }
+    return this.vals;
+  }
+
   /** number of codes including the null code 0 */
   get size(): number {
-    return this.values.length;
+    return this.vals === null ? this.count : this.vals.length;
   }
 
   private index(): Map<string, number> {
@@ -74,6 +104,11 @@ export class Dictionary {
 
   value(code: number): string | null {
     return code === 0 ? null : (this.values[code] ?? null);
+  }
+
+  /** Whether the values have been decoded (tests). */
+  get decoded(): boolean {
+    return this.vals !== null;
   }
 }
 

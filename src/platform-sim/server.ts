@@ -366,7 +366,15 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
       return;
     }
     const all = [...store.segments.values()].sort((a, b) => (a.customer_id < b.customer_id ? -1 : 1));
-    sendJson(res, 200, { count: all.length, segments: all.slice(0, 10_000) });
+    const int = (name: string, dflt: number, max: number): number => {
+      const v = url.searchParams.get(name);
+      if (v === null) return dflt;
+      if (!/^\d{1,9}$/.test(v) || Number(v) > max) throw bad(`${name} must be an integer 0..${max}`);
+      return Number(v);
+    };
+    const offset = int('offset', 0, 1_000_000_000);
+    const limit = int('limit', 10_000, 10_000);
+    sendJson(res, 200, { count: all.length, offset, segments: all.slice(offset, offset + limit) });
   }
 
   async function postTransfer(req: IncomingMessage, res: ServerResponse): Promise<void> {

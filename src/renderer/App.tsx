@@ -21,7 +21,7 @@ import { useRoute } from './useRoute.ts';
 import type { PageId } from './router.ts';
 import { AlertBanner } from './components/AlertBanner.tsx';
 import { SyncIndicator } from './components/SyncIndicator.tsx';
-import { AlertsIcon, CohortIcon, FunnelIcon, ImportIcon, LiveIcon, MenuIcon, PayoutsIcon, QuarantineIcon, ReconIcon, SettingsIcon, SyncIcon, WorkspaceIcon } from './components/icons.tsx';
+import { AlertsIcon, CohortIcon, FunnelIcon, ImportIcon, LiveIcon, MenuIcon, PayoutsIcon, QuarantineIcon, ReconIcon, SegmentsIcon, SettingsIcon, SyncIcon, WorkspaceIcon } from './components/icons.tsx';
 import { LivePage } from './pages/LivePage.tsx';
 import { SyncPage } from './pages/SyncPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
@@ -30,6 +30,7 @@ import { ImportPage } from './pages/ImportPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
 import { ReconciliationPage } from './pages/ReconciliationPage.tsx';
+import { SegmentsPage } from './pages/SegmentsPage.tsx';
 import { FunnelsPage } from './pages/FunnelsPage.tsx';
 import { PayoutsPage } from './pages/PayoutsPage.tsx';
 import { CohortsPage } from './pages/CohortsPage.tsx';
@@ -43,6 +44,7 @@ const NAV: { page: PageId; label: string; Icon: (p: SvgIconProps) => React.JSX.E
   { page: 'cohorts', label: 'Cohorts', Icon: CohortIcon },
   { page: 'reconciliation', label: 'Reconciliation', Icon: ReconIcon },
   { page: 'payouts', label: 'Payouts', Icon: PayoutsIcon },
+  { page: 'segments', label: 'Segments', Icon: SegmentsIcon },
   { page: 'alerts', label: 'Alerts', Icon: AlertsIcon },
   { page: 'quarantine', label: 'Quarantine', Icon: QuarantineIcon },
   { page: 'import', label: 'Import', Icon: ImportIcon },
@@ -157,6 +159,7 @@ function Page(props: { page: PageId; params: Record<string, string>; go: (p: Pag
     case 'setup': return <SetupPage onDone={() => go('live')} />;
     case 'funnels': return <FunnelsPage />;
     case 'cohorts': return <CohortsPage />;
+    case 'segments': return <SegmentsPage />;
     case 'reconciliation':
       return <ReconciliationPage runId={params.run ? toInt(params.run, 0) || null : null} onRun={(id) => go('reconciliation', { run: id ?? undefined })} />;
     case 'payouts': return <PayoutsPage />;

@@ -2,7 +2,7 @@
  * A tiny hash router: "#/quarantine?page=2" -> { page: 'quarantine', params: { page: '2' } }.
  * Pure functions here; the React hook is in useRoute.ts.
  */
-export const PAGES = ['live', 'sync', 'alerts', 'quarantine', 'import', 'settings', 'setup', 'reconciliation', 'funnels', 'payouts', 'cohorts'] as const;
+export const PAGES = ['live', 'sync', 'alerts', 'quarantine', 'import', 'settings', 'setup', 'reconciliation', 'funnels', 'payouts', 'cohorts', 'segments'] as const;
 export type PageId = (typeof PAGES)[number];
 export const DEFAULT_PAGE: PageId = 'live';
 

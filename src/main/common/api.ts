@@ -13,6 +13,7 @@ import { reconArgs, type ReconResults } from './api-reconciliation.ts';
 import { dropoffArgs, type DropoffResults } from './api-dropoff.ts';
 import { payoutArgs, type PayoutResults } from './api-payouts.ts';
 import { cohortArgs, type CohortResults } from './api-cohorts.ts';
+import { rfmArgs, type RfmResults } from './api-rfm.ts';
 import type { Settings, AppInfo, SyncStatus, ImportResult, QuarantinePage, LiveSnapshot, AlertEntry, WorkspaceStats, DemoInfo } from './types.ts';
 
 const currency = s.string({ pattern: /^[A-Z]{3}$/ });
@@ -67,6 +68,7 @@ export const apiArgs = {
   ...dropoffArgs,
   ...payoutArgs,
   ...cohortArgs,
+  ...rfmArgs,
 } as const;
 
 export type ApiMethod = keyof typeof apiArgs;
@@ -92,7 +94,7 @@ export interface CoreResults {
 }
 
 /** Result types of every method: the foundation plus each capability's slice (CoreResults & FunnelResults & ...). */
-export type ApiResults = CoreResults & FunnelResults & ReconResults & DropoffResults & PayoutResults & CohortResults;
+export type ApiResults = CoreResults & FunnelResults & ReconResults & DropoffResults & PayoutResults & CohortResults & RfmResults;
 
 /** What a service implementation provides: one async function per method. */
 export type Handlers = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> };

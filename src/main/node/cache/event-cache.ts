@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database, Statement } from '../db/index.ts';
-import { EventColumns, SessionUsers, SMALL_COLUMNS } from '../../../analytics/columns.ts';
+import { EventColumns, ORDER_REF_TYPES, SessionUsers, SMALL_COLUMNS } from '../../../analytics/columns.ts';
 import { readSnapshot, writeSnapshot, SnapshotError, type IdentitySample } from './snapshot.ts';
 
 export const SNAPSHOT_NAME = 'events.v2.bin';
@@ -42,7 +42,7 @@ const CODED_COLUMNS = ['s_device', 's_traffic_source', 's_category', 's_currency
  * The order an event is about: `ref` is the order id of order.* events; a refund's ref is its own id,
  * so its order comes from the payload (refunds are few, so the JSON read is cheap).
  */
-const ORDER_EXPR = `CASE WHEN type IN ('order.placed', 'order.completed', 'order.cancelled') THEN ref
+const ORDER_EXPR = `CASE WHEN type IN (${ORDER_REF_TYPES.map((t) => `'${t}'`).join(', ')}) THEN ref
   WHEN type = 'payment.refunded' THEN json_extract(data, '$.order_id') END`;
 
 export function snapshotPathFor(dbFile: string): string {

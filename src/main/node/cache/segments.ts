@@ -1,8 +1,7 @@
 /**
- * Customer segment per user for funnel breakdowns. The platform's events carry no segment property,
- * so until RFM segmentation lands every unit is "unknown". When a `customer_segments` table with
- * (user_id, segment) columns exists in the workspace (the RFM job is expected to write one), its
- * segments are used instead.
+ * Customer segment per user for funnel breakdowns. The platform's events carry no segment property;
+ * the segments come from `customer_segments` (user_id, segment): a view of the latest RFM run
+ * (migration 0008, docs/rfm.md). Users not in that run, or every user before any run, are "unknown".
  */
 import type { Database } from '../db/index.ts';
 import type { EventColumns } from '../../../analytics/columns.ts';

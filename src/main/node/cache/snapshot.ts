@@ -175,17 +175,23 @@ export function readSnapshot(file: string): Snapshot {
     const lengths = view(d.lengths, 4, d.count) as Uint32Array;
     const at = dataStart + d.text.offset;
     if (at + d.text.bytes > size - 8) throw new SnapshotError('snapshot dictionary out of range');
-    const text = decoder.decode(new Uint8Array(ab, at, d.text.bytes));
-    const values = new Array<string>(d.count + 1);
-    values[0] = '';
-    let p = 0;
-    for (let i = 0; i < d.count; i++) {
-      const len = lengths[i]!;
-      values[i + 1] = text.slice(p, p + len);
-      p += len;
-    }
-    if (p !== text.length) throw new SnapshotError(`snapshot dictionary ${c} does not match its lengths`);
-    dicts[c] = Dictionary.adopt(values);
+    const bytes = new Uint8Array(ab, at, d.text.bytes);
+    const decode = (): string[] => {
+      const text = decoder.decode(bytes);
+      const values = new Array<string>(d.count + 1);
+      values[0] = '';
+      let p = 0;
+      for (let i = 0; i < d.count; i++) {
+        const len = lengths[i]!;
+        values[i + 1] = text.slice(p, p + len);
+        p += len;
+      }
+      if (p !== text.length) throw new SnapshotError(`snapshot dictionary ${c} does not match its lengths`);
+      return values;
+    };
+    // small dictionaries at once; large ones (sessions, users, orders) on first use. The checksum
+    // above already covers their bytes.
+    dicts[c] = d.count <= 4096 ? Dictionary.adopt(decode()) : Dictionary.lazy(d.count + 1, decode);
   }
   const cols = EventColumns.from({
     length: n, lastSeq: header.lastSeq, maxTime: header.maxTime ?? -Infinity,

@@ -16,6 +16,7 @@ import { funnelCmd, FUNNEL_USAGE } from './funnel.ts';
 import { reconCmd, RECON_USAGE } from './recon.ts';
 import { payoutsCmd, PAYOUTS_USAGE } from './payouts.ts';
 import { cohortsCmd, COHORTS_USAGE, COHORT_BOOLEAN_FLAGS } from './cohorts.ts';
+import { rfmCmd, RFM_USAGE } from './rfm.ts';
 
 export const USAGE = `usage: marketlens <command> [options]
 
@@ -29,6 +30,7 @@ ${FUNNEL_USAGE}
 ${RECON_USAGE}
 ${PAYOUTS_USAGE}
 ${COHORTS_USAGE}
+${RFM_USAGE}
   demo-platform [--port N] [--seed N] [--days N] [--users N] [--live]
                                                     run the demo marketplace platform server
 
@@ -49,7 +51,7 @@ export async function run(argv: string[], io: Out = std): Promise<number> {
   let services: Services | null = null;
   try {
     if (cmd === 'demo-platform') return await demoPlatform(rest, io);
-    const parsed = parseFlags(rest, { boolean: ['json', 'quiet', ...COHORT_BOOLEAN_FLAGS] });
+    const parsed = parseFlags(rest, { boolean: ['json', 'quiet', 'dry-run', ...COHORT_BOOLEAN_FLAGS] });
     const workspaceDir = resolveWorkspaceDir(parsed.flags.workspace as string | undefined);
     services = await createServices({
       workspaceDir, mode: 'cli', secrets: new FileSecretStore(workspaceFiles(workspaceDir).secrets), notifier: new StderrNotifier(), actor: 'cli',
@@ -73,6 +75,8 @@ export async function run(argv: string[], io: Out = std): Promise<number> {
         return await payoutsCmd(services, parsed, io);
       case 'cohorts':
         return await cohortsCmd(services, parsed, io);
+      case 'rfm':
+        return await rfmCmd(services, parsed, io);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }

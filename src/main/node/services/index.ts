@@ -25,6 +25,7 @@ import { createReconciliationHandlers } from './reconciliation.ts';
 import { createDropoffHandlers, evaluateScheduled as evaluateDropoff } from './dropoff.ts';
 import { createPayoutHandlers } from './payouts.ts';
 import { createCohortHandlers } from './cohorts.ts';
+import { createRfmHandlers } from './rfm.ts';
 import type { LiveSnapshot } from '../../../analytics/live.ts';
 
 export const TOKEN_SECRET = 'platform-token';
@@ -153,6 +154,7 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
     ...createDropoffHandlers(ctx),
     ...createPayoutHandlers(ctx, { background: o.background }),
     ...createCohortHandlers(ctx, { background: o.background }),
+    ...createRfmHandlers(ctx, { background: o.background }),
     async 'app.info'() {
       const s = settings.get();
       const events = (db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM events LIMIT 1)').get() as { n: number }).n;

@@ -13,6 +13,7 @@ import type { FunnelWorkerMethods } from './funnel-methods.ts';
 import type { ReconWorkerMethods } from './recon-methods.ts';
 import type { PayoutWorkerMethods } from './payout-methods.ts';
 import type { CohortWorkerMethods } from './cohort-methods.ts';
+import type { RfmWorkerMethods } from './rfm-methods.ts';
 
 export interface LiveQuery {
   now: number;
@@ -26,7 +27,7 @@ export interface LiveQuery {
   day?: string;
 }
 
-export interface WorkerMethods extends FunnelWorkerMethods, ReconWorkerMethods, PayoutWorkerMethods, CohortWorkerMethods {
+export interface WorkerMethods extends FunnelWorkerMethods, ReconWorkerMethods, PayoutWorkerMethods, CohortWorkerMethods, RfmWorkerMethods {
   'live.snapshot': { params: LiveQuery; result: LiveSnapshot };
   'workspace.stats': { params: Record<string, never>; result: WorkspaceStats };
   /** scans every event row once (used by tests and the bench to prove cancellation/progress and UI responsiveness) */

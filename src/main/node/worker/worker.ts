@@ -12,6 +12,7 @@ import { createFunnelMethods } from './funnel-methods.ts';
 import { createReconMethods } from './recon-methods.ts';
 import { createPayoutMethods } from './payout-methods.ts';
 import { createCohortMethods } from './cohort-methods.ts';
+import { createRfmMethods } from './rfm-methods.ts';
 
 const init = workerData as WorkerInit;
 const flags = new Int32Array(init.cancelFlags);
@@ -32,6 +33,7 @@ const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M]['params']
   ...createCohortMethods(funnels),
   ...createReconMethods(db),
   ...createPayoutMethods(db),
+  ...createRfmMethods(funnels),
   'live.snapshot'(p: LiveQuery) {
     const from = liveWindowStart(p);
     const { now } = liveDay(p);

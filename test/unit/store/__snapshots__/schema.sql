@@ -67,6 +67,12 @@ CREATE INDEX recon_runs_date ON recon_runs (business_date, id);
 -- index refunds_time on refunds
 CREATE INDEX refunds_time ON refunds (time);
 
+-- index rfm_customers_customer on rfm_customers
+CREATE INDEX rfm_customers_customer ON rfm_customers (customer_id, run_id);
+
+-- index rfm_runs_as_of on rfm_runs
+CREATE INDEX rfm_runs_as_of ON rfm_runs (as_of, id);
+
 -- index seller_penalties_seller_time on seller_penalties
 CREATE INDEX seller_penalties_seller_time ON seller_penalties (seller_id, time);
 
@@ -583,6 +589,93 @@ CREATE TABLE refunds (
   event_id       TEXT NOT NULL
 ) STRICT;
 
+-- table rfm_customers on rfm_customers
+CREATE TABLE rfm_customers (
+  run_id        INTEGER NOT NULL REFERENCES rfm_runs (id),
+  customer_id   TEXT NOT NULL,
+  last_order_at INTEGER NOT NULL,
+  recency_days  INTEGER NOT NULL,
+  frequency     INTEGER NOT NULL,
+  monetary      INTEGER NOT NULL,
+  r             INTEGER NOT NULL CHECK (r BETWEEN 1 AND 5),
+  f             INTEGER NOT NULL CHECK (f BETWEEN 1 AND 5),
+  m             INTEGER NOT NULL CHECK (m BETWEEN 1 AND 5),
+  segment       TEXT NOT NULL,
+  PRIMARY KEY (run_id, customer_id)
+) STRICT, WITHOUT ROWID;
+
+-- table rfm_push_batches on rfm_push_batches
+CREATE TABLE rfm_push_batches (
+  push_id         INTEGER NOT NULL REFERENCES rfm_pushes (id),
+  batch_no        INTEGER NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  body            TEXT NOT NULL CHECK (json_valid(body)),
+  customers       INTEGER NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'sent')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  sent_at         INTEGER,
+  response        TEXT,
+  PRIMARY KEY (push_id, batch_no)
+) STRICT;
+
+-- table rfm_push_state on rfm_push_state
+CREATE TABLE rfm_push_state (
+  customer_id TEXT PRIMARY KEY,
+  segment     TEXT NOT NULL,
+  run_id      INTEGER NOT NULL,
+  push_id     INTEGER NOT NULL,
+  pushed_at   INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- table rfm_pushes on rfm_pushes
+CREATE TABLE rfm_pushes (
+  id           INTEGER PRIMARY KEY,
+  run_id       INTEGER NOT NULL REFERENCES rfm_runs (id),
+  platform_url TEXT NOT NULL,
+  actor        TEXT NOT NULL,
+  status       TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+  started_at   INTEGER NOT NULL,
+  finished_at  INTEGER,
+  changes      INTEGER NOT NULL,
+  batches      INTEGER NOT NULL,
+  sent_batches INTEGER NOT NULL DEFAULT 0,
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  error        TEXT
+) STRICT;
+
+-- table rfm_runs on rfm_runs
+CREATE TABLE rfm_runs (
+  id               INTEGER PRIMARY KEY,
+  as_of            TEXT NOT NULL,
+  trigger          TEXT NOT NULL,
+  actor            TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('running', 'done', 'error')),
+  started_at       INTEGER NOT NULL,
+  finished_at      INTEGER,
+  params           TEXT NOT NULL CHECK (json_valid(params)),
+  watermark_seq    INTEGER,
+  watermark_time   INTEGER,
+  watermark_events INTEGER,
+  inputs_hash      TEXT,
+  result_hash      TEXT,
+  customers        INTEGER,
+  summary          TEXT CHECK (summary IS NULL OR json_valid(summary)),
+  error            TEXT
+) STRICT;
+
+-- table rfm_schedule on rfm_schedule
+CREATE TABLE rfm_schedule (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  enabled     INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  weekday     INTEGER NOT NULL DEFAULT 1 CHECK (weekday BETWEEN 1 AND 7),
+  hour        INTEGER NOT NULL DEFAULT 3 CHECK (hour BETWEEN 0 AND 23),
+  minute      INTEGER NOT NULL DEFAULT 0 CHECK (minute BETWEEN 0 AND 59),
+  auto_push   INTEGER NOT NULL DEFAULT 1 CHECK (auto_push IN (0, 1)),
+  last_week   TEXT,
+  last_run_id INTEGER,
+  updated_at  INTEGER
+) STRICT;
+
 -- table saved_segment_members on saved_segment_members
 CREATE TABLE saved_segment_members (
   segment_id TEXT NOT NULL REFERENCES saved_segments (id) ON DELETE CASCADE,
@@ -716,6 +809,12 @@ BEGIN SELECT RAISE(ABORT, 'recon_resolutions is append-only'); END;
 -- trigger recon_resolutions_no_update on recon_resolutions
 CREATE TRIGGER recon_resolutions_no_update BEFORE UPDATE ON recon_resolutions
 BEGIN SELECT RAISE(ABORT, 'recon_resolutions is append-only'); END;
+
+-- view customer_segments on customer_segments
+CREATE VIEW customer_segments AS
+SELECT c.customer_id AS user_id, c.segment AS segment, c.run_id AS run_id
+FROM rfm_customers c
+WHERE c.run_id = (SELECT id FROM rfm_runs WHERE status = 'done' ORDER BY as_of DESC, id DESC LIMIT 1);
 
 -- view events on events
 CREATE VIEW events AS

@@ -1,0 +1,285 @@
+/**
+ * RFM benchmark: RFM segmentation (docs/rfm.md) over generated events spanning ~13 months
+ * (perf/gen-events.ts, the independent type mix: ~2.5% order.completed, cancellations of recent
+ * orders), as of the last day with data, three ways:
+ *
+ *   DuckDB      the same rows loaded into DuckDB (untimed), the same rules in SQL (window, dedup,
+ *               cancellations, RANK()-based scores, the segment CASE)
+ *   warm        Marketlens' analytics worker with its columnar cache loaded (recomputed each run)
+ *   cold+snap   a fresh worker (new process) with the cache snapshot on disk: start -> result
+ *   cold        a fresh worker with no snapshot: rebuild the cache from SQLite -> result
+ *
+ *   npm run bench -- rfm [--events 1000000] [--seed 1] [--runs 5] [--no-duckdb] [--no-cold]
+ *
+ * Each Marketlens scenario runs in its own process so its peak RSS is its own. The results must
+ * agree customer by customer (a checksum of customer, R, F, M, segment) and per segment.
+ */
+import { parseArgs as parseFlags } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { openDatabase } from '../src/main/node/db/index.ts';
+import { importFile } from '../src/main/node/import/index.ts';
+import { WorkerHost } from '../src/main/node/worker/host.ts';
+import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
+import { dayKey } from '../src/analytics/calendar.ts';
+import { rfmWindow, type RfmParams } from '../src/analytics/rfm/compute.ts';
+import { SEGMENTS } from '../src/analytics/rfm/segments.ts';
+import type { RfmComputeResult } from '../src/main/node/worker/rfm-methods.ts';
+
+const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
+const SELF = fileURLToPath(import.meta.url);
+const TZ = 'Asia/Ho_Chi_Minh';
+const TZ_OFFSET_MS = 7 * 3_600_000; // Asia/Ho_Chi_Minh has no DST
+const START = Date.UTC(2025, 0, 1);
+const SPAN_MS = 400 * 86_400_000;
+
+interface Options { events: number; seed: number; runs: number; duckdb: boolean; cold: boolean }
+
+function parseArgs(argv: string[]): Options {
+  const { values: v } = parseFlags({
+    args: argv,
+    strict: true,
+    options: {
+      events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' },
+      'no-duckdb': { type: 'boolean', default: false }, 'no-cold': { type: 'boolean', default: false },
+    },
+  });
+  const o: Options = { events: Math.round(Number(v.events!.replace(/_/g, ''))), seed: Number(v.seed), runs: Number(v.runs), duckdb: !v['no-duckdb'], cold: !v['no-cold'] };
+  if (!Number.isSafeInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
+  return o;
+}
+
+const log = (s: string): void => void process.stderr.write(s + '\n');
+const mib = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
+
+function ensureInput(o: Options): string {
+  fs.mkdirSync(DATA, { recursive: true });
+  const file = path.join(DATA, `rfm-events-${o.events}-s${o.seed}.ndjson`);
+  if (fs.existsSync(file)) return file;
+  const t0 = performance.now();
+  log(`generating ${o.events.toLocaleString('en-US')} events over ~400 days into ${path.relative(process.cwd(), file)} ...`);
+  const gen = fileURLToPath(new URL('./gen-events.ts', import.meta.url));
+  const spacing = Math.max(1, Math.round(SPAN_MS / o.events));
+  const users = Math.max(1000, Math.round(o.events / 10));
+  const script = `import { writeNdjson } from ${JSON.stringify(gen)}; await writeNdjson(${JSON.stringify(file + '.tmp')}, ${o.events}, { seed: ${o.seed}, start: ${START}, spacingMs: ${spacing}, users: ${users} });`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('event generation failed');
+  fs.renameSync(file + '.tmp', file);
+  log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return file;
+}
+
+async function ensureDb(o: Options): Promise<string> {
+  const dir = path.join(DATA, `rfm-ws-${o.events}-s${o.seed}`);
+  const file = path.join(dir, 'marketlens.sqlite');
+  if (fs.existsSync(file) && fs.existsSync(path.join(dir, 'ingested'))) return file;
+  const input = ensureInput(o);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const t0 = performance.now();
+  log(`ingesting into ${path.relative(process.cwd(), file)} ...`);
+  const { db, close } = openDatabase(file, { cacheMiB: 1024 });
+  const r = await importFile(db, input, { workers: 1 });
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  close();
+  fs.writeFileSync(path.join(dir, 'ingested'), JSON.stringify(r));
+  log(`ingested ${r.inserted.toLocaleString('en-US')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return file;
+}
+
+function benchParams(dbFile: string): RfmParams {
+  const { db, close } = openDatabase(dbFile, { readonly: true });
+  const hi = db.prepare("SELECT max(time) FROM events WHERE type = 'order.completed'").pluck().get() as number;
+  close();
+  return { asOf: dayKey(hi, TZ), timezone: TZ, reportingCurrency: 'VND', fxRates: { USD: '26000' } };
+}
+
+interface Digest { customers: number; checksum: string; segments: Record<string, number> }
+
+function digestOf(r: RfmComputeResult): Digest {
+  const c = r.customers;
+  const idx = c.customerId.map((_, i) => i).sort((a, b) => (c.customerId[a]! < c.customerId[b]! ? -1 : 1));
+  const h = createHash('sha256');
+  const segments: Record<string, number> = {};
+  for (const i of idx) {
+    const g = SEGMENTS[c.segment[i]!]!;
+    h.update(`${c.customerId[i]},${c.r[i]},${c.f[i]},${c.m[i]},${g}\n`);
+    segments[g] = (segments[g] ?? 0) + 1;
+  }
+  return { customers: idx.length, checksum: h.digest('hex'), segments };
+}
+
+interface ChildOut { firstMs: number; warmMs: number[]; rssBytes: number; digest: Digest; timings: RfmComputeResult['timings'] }
+
+async function child(argv: string[]): Promise<void> {
+  const [dbFile, runsS] = argv;
+  const runs = Number(runsS);
+  const p = benchParams(dbFile!); // untimed
+  const t0 = performance.now();
+  const host = new WorkerHost(dbFile!);
+  let last = await host.run('rfm.compute', p);
+  const firstMs = performance.now() - t0;
+  const warmMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    last = await host.run('rfm.compute', p);
+    warmMs.push(performance.now() - t);
+  }
+  await host.close();
+  const out: ChildOut = { firstMs, warmMs, rssBytes: process.resourceUsage().maxRSS * 1024, digest: digestOf(last), timings: last.timings };
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+function runChild(dbFile: string, runs: number): ChildOut {
+  const r = spawnSync(process.execPath, [SELF, '--child', dbFile, String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`benchmark child failed (${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildOut;
+}
+
+async function duckdb(dbFile: string, p: RfmParams, runs: number): Promise<{ firstMs: number; medianMs: number; digest: Digest; loadS: number }> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const csv = path.join(DATA, `rfm-duck-${path.basename(path.dirname(dbFile))}.csv`);
+  const t0 = performance.now();
+  if (!fs.existsSync(csv)) {
+    const { db, close } = openDatabase(dbFile, { readonly: true });
+    const out = fs.openSync(csv + '.tmp', 'w');
+    let buf: string[] = ['seq,time,type,user_id,order_id,amount,currency'];
+    const esc = (v: string | number | null): string => (v === null ? '' : typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const rows = db.prepare(
+      "SELECT seq, time, type, user_id, CASE WHEN type IN ('order.placed', 'order.completed', 'order.cancelled') THEN ref END, amount, currency FROM events ORDER BY seq",
+    ).raw().iterate() as Iterable<[number, number, string, string | null, string | null, number | null, string | null]>;
+    for (const r of rows) {
+      buf.push(r.map(esc).join(','));
+      if (buf.length >= 100_000) {
+        fs.writeSync(out, buf.join('\n') + '\n');
+        buf = [];
+      }
+    }
+    fs.writeSync(out, buf.join('\n') + '\n');
+    fs.closeSync(out);
+    close();
+    fs.renameSync(csv + '.tmp', csv);
+  }
+  const inst = await DuckDBInstance.create(':memory:');
+  const con = await inst.connect();
+  await con.run(`CREATE TABLE events AS SELECT * FROM read_csv('${csv.replace(/'/g, "''")}', header = true,
+    columns = {'seq': 'BIGINT', 'time': 'BIGINT', 'type': 'VARCHAR', 'user_id': 'VARCHAR', 'order_id': 'VARCHAR', 'amount': 'BIGINT', 'currency': 'VARCHAR'})`);
+  const loadS = (performance.now() - t0) / 1000;
+  const w = rfmWindow(p.asOf, p.timezone);
+  const asOfDay = `DATE '${p.asOf}'`;
+  const sql = `
+    WITH cancelled AS (SELECT DISTINCT order_id FROM events WHERE type = 'order.cancelled' AND order_id IS NOT NULL AND time < ${w.end}),
+    comp AS (
+      SELECT seq, time, user_id, order_id, amount, currency,
+        row_number() OVER (PARTITION BY order_id ORDER BY seq) AS k
+      FROM events WHERE type = 'order.completed' AND time >= ${w.start} AND time < ${w.end}
+    ),
+    counted AS (
+      SELECT c.* FROM comp c LEFT JOIN cancelled x ON x.order_id = c.order_id
+      WHERE c.user_id IS NOT NULL AND (c.order_id IS NULL OR (x.order_id IS NULL AND c.k = 1))
+    ),
+    rates AS (SELECT * FROM (VALUES ('VND', 1.0), ${Object.entries(p.fxRates).map(([c, r]) => `('${c}', ${Number(r) / 100})`).join(', ')}) t(currency, rate)),
+    per_cur AS (SELECT user_id, currency, sum(amount) AS spend FROM counted WHERE amount IS NOT NULL AND currency IS NOT NULL GROUP BY ALL),
+    money AS (SELECT user_id, sum(CAST(round_even(spend * rate, 0) AS BIGINT)) AS monetary FROM per_cur JOIN rates USING (currency) GROUP BY ALL),
+    cust AS (
+      SELECT c.user_id, count(*) AS frequency,
+        date_diff('day', CAST(epoch_ms(max(c.time) + ${TZ_OFFSET_MS}) AS DATE), ${asOfDay}) AS recency,
+        coalesce(any_value(m.monetary), 0) AS monetary
+      FROM counted c LEFT JOIN money m USING (user_id) GROUP BY c.user_id
+    ),
+    scored AS (
+      SELECT user_id, n,
+        1 + (5 * (rank() OVER (ORDER BY recency DESC) - 1)) // n AS r,
+        1 + (5 * (rank() OVER (ORDER BY frequency) - 1)) // n AS f,
+        1 + (5 * (rank() OVER (ORDER BY monetary) - 1)) // n AS m
+      FROM (SELECT *, count(*) OVER () AS n FROM cust)
+    )
+    SELECT user_id, r, f, m,
+      CASE WHEN r >= 4 AND f >= 4 AND m >= 4 THEN 'Champions' WHEN r >= 3 AND f >= 3 THEN 'Loyal Customers' WHEN r >= 4 AND f = 1 THEN 'New Customers'
+        WHEN r >= 4 AND f >= 2 AND m <= 2 THEN 'Potential Loyalists' WHEN r <= 2 AND f >= 3 THEN 'At-Risk Customers' WHEN r = 1 AND f = 1 THEN 'Lost Customers'
+        ELSE 'Other' END AS segment
+    FROM scored`;
+  const times: number[] = [];
+  let rows: unknown[][] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    rows = (await con.runAndReadAll(sql)).getRows() as unknown[][];
+    times.push(performance.now() - t);
+  }
+  con.closeSync();
+  inst.closeSync();
+  rows.sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
+  const h = createHash('sha256');
+  const segments: Record<string, number> = {};
+  for (const r of rows) {
+    h.update(`${String(r[0])},${Number(r[1])},${Number(r[2])},${Number(r[3])},${String(r[4])}\n`);
+    segments[String(r[4])] = (segments[String(r[4])] ?? 0) + 1;
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { firstMs: times[0]!, medianMs: sorted[Math.floor(sorted.length / 2)]!, digest: { customers: rows.length, checksum: h.digest('hex'), segments }, loadS };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--child') return child(argv.slice(1));
+  const o = parseArgs(argv);
+  const dbFile = await ensureDb(o);
+  const snap = snapshotPathFor(dbFile);
+  const p = benchParams(dbFile);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  let cold: ChildOut | null = null;
+  if (o.cold) {
+    fs.rmSync(snap, { force: true });
+    log('Marketlens cold (no snapshot: rebuild from SQLite) ...');
+    cold = runChild(dbFile, 0);
+  }
+  if (!fs.existsSync(snap)) {
+    const host = new WorkerHost(dbFile);
+    await host.run('funnel.cache', { refresh: true, persist: true });
+    await host.close();
+  }
+  log('Marketlens cold with snapshot, then warm runs ...');
+  const warm = runChild(dbFile, o.runs);
+  let duck: Awaited<ReturnType<typeof duckdb>> | null = null;
+  if (o.duckdb) {
+    log('DuckDB ...');
+    duck = await duckdb(dbFile, p, o.runs);
+  }
+  const warmMs = median(warm.warmMs);
+  const same = duck ? duck.digest.checksum === warm.digest.checksum && (cold === null || cold.digest.checksum === warm.digest.checksum) : null;
+  const rows: [string, string][] = [
+    ['events', o.events.toLocaleString('en-US')],
+    ['as of / window', `${p.asOf} / ${rfmWindow(p.asOf, TZ).firstDay} .. ${p.asOf}`],
+    ['customers', warm.digest.customers.toLocaleString('en-US')],
+    ['segments', Object.entries(warm.digest.segments).sort().map(([k, v]) => `${k} ${v}`).join(', ')],
+    ['snapshot size', mib(fs.statSync(snap).size)],
+  ];
+  if (duck) rows.push(['DuckDB (first / median of runs)', `${duck.firstMs.toFixed(0)} ms / ${duck.medianMs.toFixed(0)} ms  (load ${duck.loadS.toFixed(1)} s untimed)`]);
+  rows.push(['Marketlens warm (median)', `${warmMs.toFixed(0)} ms  (extract ${warm.timings.extractMs.toFixed(0)} ms, score ${warm.timings.scoreMs.toFixed(0)} ms)`]);
+  rows.push(['Marketlens cold + snapshot (worker start -> result)', `${warm.firstMs.toFixed(0)} ms`]);
+  if (cold) rows.push(['Marketlens cold, no snapshot (rebuild from SQLite)', `${cold.firstMs.toFixed(0)} ms`]);
+  if (duck) {
+    rows.push(['warm / DuckDB', `${(warmMs / duck.medianMs).toFixed(3)}x  (target <= 0.5x)`]);
+    rows.push(['cold+snapshot / DuckDB', `${(warm.firstMs / duck.medianMs).toFixed(2)}x  (target <= 2x)`]);
+    if (cold) rows.push(['cold no snapshot / DuckDB', `${(cold.firstMs / duck.medianMs).toFixed(2)}x`]);
+    rows.push(['same customers, scores and segments as DuckDB', String(same)]);
+  }
+  rows.push(['peak RSS, process with worker (snapshot + warm)', `${mib(warm.rssBytes)}  (target <= 1.5 GB)`]);
+  if (cold) rows.push(['peak RSS, process with worker (rebuild)', mib(cold.rssBytes)]);
+  const wd = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(wd)}  ${v}`).join('\n') + '\n');
+  process.stdout.write(JSON.stringify({
+    bench: 'rfm', events: o.events, asOf: p.asOf, customers: warm.digest.customers, duckdb: duck && { firstMs: duck.firstMs, medianMs: duck.medianMs }, warmMs: warm.warmMs,
+    coldSnapshotMs: warm.firstMs, coldRebuildMs: cold?.firstMs ?? null, rssSnapshotBytes: warm.rssBytes, rssRebuildBytes: cold?.rssBytes ?? null, sameAsDuckdb: same,
+  }) + '\n');
+  if (same === false) throw new Error(`DuckDB and Marketlens disagree: ${JSON.stringify(duck!.digest.segments)} vs ${JSON.stringify(warm.digest.segments)}`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
+  main(process.argv.slice(2)).catch((e) => {
+    process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
