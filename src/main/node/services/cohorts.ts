@@ -7,6 +7,7 @@
  * (and at start when this month's run is missing: catch-up); `cohort.runScheduled` and
  * `marketlens cohorts --scheduled` run it on demand.
  */
+import { startBackgroundJob } from './background.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApiArgs, Handlers } from '../../common/api.ts';
 import type {
@@ -124,29 +125,15 @@ export function createCohortHandlers(ctx: ServiceContext, opts: CohortServiceOpt
   }
 
   if (opts.background) {
-    let busy = false;
-    const tick = async (): Promise<void> => {
-      if (busy) return;
-      if (!db.open) {
-        clearInterval(timer);
-        return;
-      }
-      busy = true;
-      try {
-        const now = ctx.clock.now();
+    // worker closed or no data yet: the tick throws and the next one retries; the first is the catch-up
+    startBackgroundJob({
+      db, clock: ctx.clock, everyMs: opts.tickMs ?? 60_000, firstAfterMs: 5_000,
+      async tick(now) {
         const month = monthKey(now, ctx.settings.get().timezone);
         const done = db.prepare("SELECT 1 FROM cohort_runs WHERE trigger = 'scheduled' AND schedule_month = ?").get(month);
         if (!done) await runScheduled(now);
-      } catch {
-        /* worker closed or no data yet: the next tick retries */
-      } finally {
-        busy = false;
-      }
-    };
-    const every = opts.tickMs ?? 60_000;
-    const timer = setInterval(() => void tick(), every);
-    timer.unref?.();
-    setTimeout(() => void tick(), Math.min(5_000, every)).unref?.(); // catch-up soon after start
+      },
+    });
   }
 
   // ---- cells

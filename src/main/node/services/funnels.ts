@@ -5,6 +5,7 @@
  * inputs (parameters, data watermark, hash of both). With `background` on, a timer runs it and keeps
  * the worker's cache warm; `funnel.runScheduled` and `marketlens funnel-report` run it on demand.
  */
+import { startBackgroundJob } from './background.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApiArgs, Handlers } from '../../common/api.ts';
 import type { ServiceContext } from './context.ts';
@@ -181,17 +182,11 @@ export function createFunnelHandlers(ctx: ServiceContext, opts: FunnelServiceOpt
   }
 
   if (opts.background) {
-    let busy = false;
-    const tick = async (): Promise<void> => {
-      if (busy) return;
-      if (!db.open) {
-        clearInterval(timer);
-        return;
-      }
-      busy = true;
-      try {
+    // worker closed or a bad saved funnel: the tick throws and the next one retries; the first warms the cache
+    startBackgroundJob({
+      db, clock: ctx.clock, everyMs: opts.tickMs ?? 60_000, firstAfterMs: 2_000,
+      async tick(now) {
         await ctx.worker.run('funnel.cache', { refresh: true });
-        const now = ctx.clock.now();
         const end = startOfLocalHour(now, ctx.settings.get().timezone);
         for (const f of scheduledFunnels()) {
           if (!db.open) break;
@@ -199,16 +194,8 @@ export function createFunnelHandlers(ctx: ServiceContext, opts: FunnelServiceOpt
           if (!done) await runScheduledFor(f, now);
         }
         if (db.open) await opts.afterScheduled?.(now);
-      } catch {
-        /* worker closed or a bad saved funnel: the next tick retries */
-      } finally {
-        busy = false;
-      }
-    };
-    const every = opts.tickMs ?? 60_000;
-    const timer = setInterval(() => void tick(), every);
-    timer.unref?.();
-    setTimeout(() => void tick(), Math.min(2_000, every)).unref?.(); // warm the cache soon after start
+      },
+    });
   }
 
   // ---- exports

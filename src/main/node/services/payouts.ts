@@ -7,6 +7,7 @@
  * (default 12:00 business time: the platform disburses the week's payouts on Monday at 10:00) and
  * at start catches up the weeks it missed (watermark in payout_schedule).
  */
+import { createSerialQueue, startBackgroundJob } from './background.ts';
 import type { Handlers } from '../../common/api.ts';
 import type { ServiceContext } from './context.ts';
 import { dayKey, isoWeekKey, localParts } from '../../../analytics/calendar.ts';
@@ -42,24 +43,14 @@ export function weeksToRun(watermark: string | null, due: string, catchUp: numbe
 
 export function createPayoutHandlers(ctx: ServiceContext, opts: PayoutServiceOptions = {}): PayoutHandlers {
   const { db } = ctx;
-  let queue: Promise<unknown> = Promise.resolve();
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = queue.then(fn, fn);
-    queue = p.catch(() => undefined);
-    return p;
-  }
+  const serial = createSerialQueue();
 
   if (opts.background) {
-    let busy = false;
-    let retryAt = 0;
-    const tick = async (): Promise<void> => {
-      if (busy || !db.open) return;
-      const s = getPayoutSettings(db, ctx.settings);
-      if (!s.scheduleEnabled || ctx.platform() === null) return;
-      const now = ctx.clock.now();
-      if (now < retryAt) return;
-      busy = true;
-      try {
+    startBackgroundJob({
+      db, clock: ctx.clock, everyMs: opts.tickMs ?? 60_000, firstAfterMs: 5_000, retryAfterMs: 15 * 60_000,
+      async tick(now) {
+        const s = getPayoutSettings(db, ctx.settings);
+        if (!s.scheduleEnabled || ctx.platform() === null) return;
         const due = dueWeek(now, ctx.settings.get().timezone, s.runHour, s.runMinute);
         const wm = scheduleWatermark(db);
         for (const w of weeksToRun(wm, due, s.catchUpWeeks)) {
@@ -69,15 +60,8 @@ export function createPayoutHandlers(ctx: ServiceContext, opts: PayoutServiceOpt
           const r = await serial(() => runPayouts(ctx, { week: w, trigger: wm === null || w === due ? 'schedule' : 'catch-up' }));
           setScheduleWatermark(db, w, r.id, ctx.clock.now());
         }
-      } catch {
-        retryAt = ctx.clock.now() + 15 * 60_000;
-      } finally {
-        busy = false;
-      }
-    };
-    const timer = setInterval(() => void tick(), opts.tickMs ?? 60_000);
-    timer.unref?.();
-    setTimeout(() => void tick(), 5_000).unref?.();
+      },
+    });
   }
 
   return {

@@ -6,6 +6,7 @@
  * With `background` on, a scheduler runs T-1 every day at runHour:runMinute in the business
  * timezone and, at start, catches up the days it missed (watermark in `recon_schedule`).
  */
+import { createSerialQueue, startBackgroundJob } from './background.ts';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Handlers } from '../../common/api.ts';
@@ -48,13 +49,8 @@ export function datesToRun(watermark: string | null, due: string, catchUp: numbe
 
 export function createReconciliationHandlers(ctx: ServiceContext, opts: ReconServiceOptions = {}): ReconHandlers {
   const { db } = ctx;
-  let queue: Promise<unknown> = Promise.resolve();
   /** one run at a time */
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = queue.then(fn, fn);
-    queue = p.catch(() => undefined);
-    return p;
-  }
+  const serial = createSerialQueue();
 
   function currentSummary(runId: number): ReconSummary | null {
     const r = getRunRow(db, runId);
@@ -78,16 +74,12 @@ export function createReconciliationHandlers(ctx: ServiceContext, opts: ReconSer
 
   // ---- scheduler
   if (opts.background) {
-    let busy = false;
-    let retryAt = 0;
-    const tick = async (): Promise<void> => {
-      if (busy || !db.open) return;
-      const s = getReconSettings(db, ctx.settings);
-      if (!s.scheduleEnabled || ctx.platform() === null) return;
-      const now = ctx.clock.now();
-      if (now < retryAt) return;
-      busy = true;
-      try {
+    // platform down or no data yet: the tick throws and is tried again 15 minutes later
+    startBackgroundJob({
+      db, clock: ctx.clock, everyMs: opts.tickMs ?? 60_000, firstAfterMs: 3_000, retryAfterMs: 15 * 60_000,
+      async tick(now) {
+        const s = getReconSettings(db, ctx.settings);
+        if (!s.scheduleEnabled || ctx.platform() === null) return;
         const due = dueDate(now, ctx.settings.get().timezone, s.runHour, s.runMinute);
         const wm = scheduleWatermark(db).lastDate;
         const dates = datesToRun(wm, due, s.catchUpDays);
@@ -96,15 +88,8 @@ export function createReconciliationHandlers(ctx: ServiceContext, opts: ReconSer
           const r = await run(d, wm === null || d === due ? 'schedule' : 'catch-up');
           setScheduleWatermark(db, d, r.id, ctx.clock.now());
         }
-      } catch {
-        retryAt = ctx.clock.now() + 15 * 60_000; // platform down or no data yet: try again later
-      } finally {
-        busy = false;
-      }
-    };
-    const timer = setInterval(() => void tick(), opts.tickMs ?? 60_000);
-    timer.unref?.();
-    setTimeout(() => void tick(), 3_000).unref?.();
+      },
+    });
   }
 
   return {

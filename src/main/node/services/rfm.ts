@@ -3,6 +3,7 @@
  * catch-up at start when the scheduled run was missed), overview, customers, migration matrix,
  * exports, and the push of changed segments to the platform (dry-run preview, resume, audit).
  */
+import { createSerialQueue, startBackgroundJob } from './background.ts';
 import type { Handlers } from '../../common/api.ts';
 import type { RfmCustomerRow, RfmPushInfo, RfmPushPreview } from '../../common/api-rfm.ts';
 import type { ServiceContext } from './context.ts';
@@ -53,12 +54,7 @@ const MIME = { csv: 'text/csv; charset=utf-8', xlsx: 'application/vnd.openxmlfor
 
 export function createRfmHandlers(ctx: ServiceContext, opts: RfmServiceOptions = {}): RfmHandlers {
   const { db } = ctx;
-  let queue: Promise<unknown> = Promise.resolve();
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = queue.then(fn, fn);
-    queue = p.catch(() => undefined);
-    return p;
-  }
+  const serial = createSerialQueue();
 
   function resolveRun(runId?: number): number {
     const id = runId ?? latestRunId(db);
@@ -107,32 +103,20 @@ export function createRfmHandlers(ctx: ServiceContext, opts: RfmServiceOptions =
 
   // ---- weekly schedule
   if (opts.background) {
-    let busy = false;
-    let retryAt = 0;
-    const tick = async (): Promise<void> => {
-      if (busy || !db.open) return;
-      const s = getSettings(db);
-      if (!s.enabled) return;
-      const now = ctx.clock.now();
-      if (now < retryAt) return;
-      const events = db.prepare('SELECT 1 FROM events LIMIT 1').get();
-      if (!events) return;
-      const slot = lastScheduledSlot(now, ctx.settings.get().timezone, s.weekday, s.hour, s.minute);
-      if (s.lastWeek !== null && s.lastWeek >= slot.week) return;
-      busy = true;
-      try {
+    startBackgroundJob({
+      db, clock: ctx.clock, everyMs: opts.tickMs ?? 60_000, firstAfterMs: 3_000, retryAfterMs: 15 * 60_000,
+      async tick(now) {
+        const s = getSettings(db);
+        if (!s.enabled) return;
+        const events = db.prepare('SELECT 1 FROM events LIMIT 1').get();
+        if (!events) return;
+        const slot = lastScheduledSlot(now, ctx.settings.get().timezone, s.weekday, s.hour, s.minute);
+        if (s.lastWeek !== null && s.lastWeek >= slot.week) return;
         const run = await serial(() => runRfm(ctx, { asOf: slot.asOf, trigger: now - slot.at > CATCH_UP_AFTER_MS ? 'catch-up' : 'schedule' }));
         setScheduleWatermark(db, slot.week, run.id, ctx.clock.now());
         if (s.autoPush && ctx.platform() !== null) await serial(() => push(run.id));
-      } catch {
-        retryAt = ctx.clock.now() + 15 * 60_000;
-      } finally {
-        busy = false;
-      }
-    };
-    const timer = setInterval(() => void tick(), opts.tickMs ?? 60_000);
-    timer.unref?.();
-    setTimeout(() => void tick(), 3_000).unref?.();
+      },
+    });
   }
 
   const tableColumns = (cur: string): ExportColumn<RfmCustomerRow>[] => [
