@@ -10,12 +10,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { startPlatform, type RunningPlatform } from '../../../src/platform-sim/server.ts';
-import { createServices, type Services } from '../../../src/main/node/services/index.ts';
-import { MemorySecretStore } from '../../../src/main/node/ports/secret-store.ts';
-import { RecordingNotifier } from '../../../src/main/node/ports/notifier.ts';
+import type { RunningPlatform } from '../../../src/platform-sim/server.ts';
+import type { Services } from '../../../src/main/node/services/index.ts';
 import { ManualClock } from '../../../src/main/node/ports/clock.ts';
 import { directClient } from '../../../src/main/common/dispatch.ts';
+import { syncedWorkspace, type SyncedWorkspace } from '../support/synced-workspace.ts';
 import { addDays, dayRange, zonedToUtc } from '../../../src/analytics/calendar.ts';
 import { openDatabase, type OpenDatabase } from '../../../src/main/node/db/index.ts';
 import { createRfmHandlers } from '../../../src/main/node/services/rfm.ts';
@@ -34,24 +33,17 @@ let dir: string;
 let call: ReturnType<typeof directClient>;
 let ro: OpenDatabase;
 
+let ws: SyncedWorkspace;
+
 beforeAll(async () => {
-  platform = await startPlatform({ port: 0, seed: 5, days: 21, users: 700, endDate: END, token: TOKEN, worker: false });
-  dir = mkdtempSync(join(tmpdir(), 'ml-rfm-'));
-  const clock = new ManualClock(dayRange(END, TZ).end - 1);
-  services = await createServices({ workspaceDir: dir, mode: 'test', secrets: new MemorySecretStore(), notifier: new RecordingNotifier(), clock });
+  ws = await syncedWorkspace({ platform: { seed: 5, days: 21, users: 700, endDate: END, token: TOKEN }, now: dayRange(END, TZ).end - 1, prefix: 'ml-rfm-' });
+  ({ platform, services, dir } = ws);
   call = directClient(services.handlers);
-  await call('settings.update', { platformUrl: platform.url, pollSeconds: 0 });
-  await call('settings.setToken', { token: TOKEN });
-  await call('sync.start', {});
-  const s = await services.sync.wait();
-  if (s.state !== 'done') throw new Error(`sync ended ${s.state}: ${s.error}`);
-  services.sync.cancel();
   ro = openDatabase(services.dbFile);
 }, 120_000);
 afterAll(async () => {
   ro?.close();
-  await services?.close();
-  await platform?.close();
+  await ws?.close();
 });
 
 const refRates = { USD: { rate: 26000, scale: 100 } };
