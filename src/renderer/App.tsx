@@ -1,5 +1,6 @@
 /** The shell: app bar (sync indicator), navigation drawer, alert banner, and the current page. */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import LinearProgress from '@mui/material/LinearProgress';
 import Alert from '@mui/material/Alert';
 import AppBar from '@mui/material/AppBar';
 import Box from '@mui/material/Box';
@@ -25,15 +26,18 @@ import { AlertsIcon, CohortIcon, FunnelIcon, ImportIcon, LiveIcon, MenuIcon, Pay
 import { LivePage } from './pages/LivePage.tsx';
 import { SyncPage } from './pages/SyncPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
-import { QuarantinePage } from './pages/QuarantinePage.tsx';
-import { ImportPage } from './pages/ImportPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
-import { ReconciliationPage } from './pages/ReconciliationPage.tsx';
-import { SegmentsPage } from './pages/SegmentsPage.tsx';
-import { FunnelsPage } from './pages/FunnelsPage.tsx';
-import { PayoutsPage } from './pages/PayoutsPage.tsx';
-import { CohortsPage } from './pages/CohortsPage.tsx';
+
+// The analysis and finance pages (and their charting code) load when first opened, so the first
+// paint evaluates only the shell and the Live page.
+const QuarantinePage = lazy(() => import('./pages/QuarantinePage.tsx').then((m) => ({ default: m.QuarantinePage })));
+const ImportPage = lazy(() => import('./pages/ImportPage.tsx').then((m) => ({ default: m.ImportPage })));
+const ReconciliationPage = lazy(() => import('./pages/ReconciliationPage.tsx').then((m) => ({ default: m.ReconciliationPage })));
+const SegmentsPage = lazy(() => import('./pages/SegmentsPage.tsx').then((m) => ({ default: m.SegmentsPage })));
+const FunnelsPage = lazy(() => import('./pages/FunnelsPage.tsx').then((m) => ({ default: m.FunnelsPage })));
+const PayoutsPage = lazy(() => import('./pages/PayoutsPage.tsx').then((m) => ({ default: m.PayoutsPage })));
+const CohortsPage = lazy(() => import('./pages/CohortsPage.tsx').then((m) => ({ default: m.CohortsPage })));
 
 const DRAWER_WIDTH = 208;
 
@@ -134,7 +138,9 @@ export function App(props: { missingToken: boolean }) {
           <Alert severity="error" sx={{ mb: 2 }}>Cannot reach the Marketlens services: {loadError}</Alert>
         ) : null}
         <AlertBanner onShowAll={() => go('alerts')} />
-        <Page page={route.page} params={route.params} go={go} />
+        <Suspense fallback={<LinearProgress aria-label="Loading page" />}>
+          <Page page={route.page} params={route.params} go={go} />
+        </Suspense>
       </Box>
     </Box>
   );
