@@ -4,7 +4,7 @@
  * other exports: text cells get the formula-injection guard (a leading single quote before
  * = + - @ TAB CR), numbers are numeric cells, no cell is ever written as a formula.
  */
-import ExcelJS from 'exceljs';
+import { excelJsLib } from './libs.ts';
 import { neutralize, type Cell } from './csv.ts';
 
 export interface StyledCell { value: Cell; /** background as RRGGBB */ fill?: string; /** number format, e.g. '0.0%' */ format?: string; bold?: boolean }
@@ -29,6 +29,7 @@ function sheetName(name: string, used: Set<string>): string {
 }
 
 export async function toStyledXlsx(sheets: readonly StyledSheet[]): Promise<Buffer> {
+  const ExcelJS = excelJsLib();
   const wb = new ExcelJS.Workbook();
   const used = new Set<string>();
   for (const s of sheets) {

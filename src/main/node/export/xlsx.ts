@@ -3,7 +3,7 @@
  * formula-injection guard as CSV (a leading single quote before = + - @ TAB CR); numbers are
  * numeric cells; no cell is ever written as a formula.
  */
-import * as XLSX from 'xlsx';
+import { xlsxLib } from './libs.ts';
 import { cellValue, neutralize, type Cell, type ExportColumn } from './csv.ts';
 
 export interface Sheet<T = any> { name: string; rows: readonly T[]; columns: readonly ExportColumn<T>[] }
@@ -26,6 +26,7 @@ function sheetName(name: string, used: Set<string>): string {
 }
 
 export function toXlsx(sheets: readonly Sheet[]): Buffer {
+  const XLSX = xlsxLib();
   const wb = XLSX.utils.book_new();
   const used = new Set<string>();
   for (const s of sheets) {

@@ -6,7 +6,7 @@
  * formula get a leading ' (plain decimal numbers such as -5000 are left as they are).
  */
 import { createRequire } from 'node:module';
-import * as XLSX from 'xlsx';
+import { xlsxLib } from '../export/libs.ts';
 import type { Database } from '../db/index.ts';
 import { settlementReport, FIGURE_FIELDS, type Figures, type ReportInputs, type SettlementReport } from '../../../analytics/payouts/settlement-report.ts';
 import { isoWeekMonday, type PayoutLine, type PayoutResult } from '../../../analytics/payouts/engine.ts';
@@ -110,6 +110,7 @@ export function reportJson(r: SettlementReport): ReportFile {
 }
 
 export function reportXlsx(r: SettlementReport): ReportFile {
+  const XLSX = xlsxLib();
   const wb = XLSX.utils.book_new();
   for (const t of reportTables(r)) XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(t.rows.map((row) => row.map(text))), t.name);
   const bytes = XLSX.write(wb, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer;
@@ -186,6 +187,7 @@ export function runXlsx(run: PayoutRunDetail, result: PayoutResult): ReportFile 
   const findings = [['kind', 'disbursement', 'seller', 'currency', 'statement', 'event', 'event − statement'],
     ...result.findings.map((f) => [f.kind, f.disbursementId, f.sellerId, f.currency, f.statementAmount === null ? null : m(f.statementAmount, f.currency),
       f.eventAmount === null ? null : m(f.eventAmount, f.currency), f.difference === null ? null : m(f.difference, f.currency)])];
+  const XLSX = xlsxLib();
   const wb = XLSX.utils.book_new();
   for (const [name, rows] of [['Summary', summary], ['Lines', lines], ['Findings', findings]] as const) {
     XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows.map((row) => row.map(text))), name);

@@ -3,7 +3,8 @@
  * RFC 4180 parser (BOM, CRLF, quoted newlines), XLSX through exceljs. Spreadsheet formulas are
  * never evaluated: a formula cell gives its cached result.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { excelJsLib } from '../export/libs.ts';
 import { csvRows, decodeText, SettlementFileError } from './csv-rows.ts';
 import type { Row } from '../../../analytics/reconcile/index.ts';
 
@@ -37,7 +38,7 @@ function cellText(v: ExcelJS.CellValue): string {
 
 /** Rows of the first worksheet that has data (row = the sheet's row number). */
 export async function xlsxRows(bytes: Uint8Array, name = 'file'): Promise<Row[]> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excelJsLib().Workbook)();
   try {
     await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
   } catch (e) {
