@@ -212,9 +212,19 @@ async function duckdb(dbFile: string, q: FunnelQuery, runs: number): Promise<{ f
 const LONGTASK_OBSERVER = `
   window.__longTasks = [];
   new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true });
+  // when each funnel query was sent and answered, to tell start-up work from work during a query
+  window.__funnelCalls = [];
+  const origFetch = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    const url = String(input && input.url ? input.url : input);
+    if (!url.includes('/api/call/funnel.run')) return origFetch(input, init);
+    const call = [performance.now(), Infinity];
+    window.__funnelCalls.push(call);
+    return origFetch(input, init).finally(() => { call[1] = performance.now(); });
+  };
 `;
 
-interface PageOut { runMs: number[]; runLongTasks: number[][]; loadLongTasks: number[]; maxRunLongTaskMs: number; entered: number[] }
+interface PageOut { runMs: number[]; runLongTasks: number[][]; loadLongTasks: number[]; startupLongTasks: number[]; firstQueryLongTasks: number[]; maxRunLongTaskMs: number; entered: number[] }
 
 /**
  * The Funnels page in Chromium against web mode on the bench workspace (the app's services and
@@ -253,7 +263,13 @@ async function pageBench(dbFile: string, q: FunnelQuery, runs: number): Promise<
     const all = (await page.evaluate(() => (window as unknown as { __longTasks: [number, number][] }).__longTasks)) ?? [];
     const runLongTasks = windows.map(([a, b]) => all.filter(([s]) => s >= a && s <= b).map(([, d]) => Math.round(d)));
     const loadLongTasks = all.filter(([s]) => s < windows[0]![0]).map(([, d]) => Math.round(d));
-    return { runMs, runLongTasks, loadLongTasks, maxRunLongTaskMs: Math.max(0, ...runLongTasks.flat()), entered };
+    // the page's own first query (sent when the page opens): long tasks from when it was sent until it
+    // was answered and shown, apart from the start-up before it (bundle evaluation, first render)
+    const calls = (await page.evaluate(() => (window as unknown as { __funnelCalls: [number, number][] }).__funnelCalls)) ?? [];
+    const firstSent = calls[0]?.[0] ?? windows[0]![0];
+    const firstQueryLongTasks = all.filter(([s]) => s >= firstSent && s < windows[0]![0]).map(([, d]) => Math.round(d));
+    const startupLongTasks = all.filter(([s]) => s < firstSent).map(([, d]) => Math.round(d));
+    return { runMs, runLongTasks, loadLongTasks, startupLongTasks, firstQueryLongTasks, maxRunLongTaskMs: Math.max(0, ...runLongTasks.flat(), ...firstQueryLongTasks), entered };
   } finally {
     await browser.close();
     await app.stop();
@@ -315,7 +331,8 @@ export async function main(argv: string[]): Promise<void> {
   if (pg) {
     rows.push(['page: query runs from the Funnels page (click -> shown)', pg.runMs.map((x) => `${x.toFixed(0)} ms`).join(', ')]);
     rows.push(['page: long tasks (> 50 ms) while a query runs', `${pg.runLongTasks.map((l) => `[${l.join(', ')}]`).join(' ')} ms; longest ${pg.maxRunLongTaskMs} ms (target <= 100 ms: ${pg.maxRunLongTaskMs <= 100 ? 'met' : 'NOT met'})`]);
-    rows.push(['page: long tasks during page load + first query', `${pg.loadLongTasks.length}, longest ${Math.max(0, ...pg.loadLongTasks)} ms`]);
+    rows.push(['page: long tasks at start-up, before its first query is sent', `${pg.startupLongTasks.length}, longest ${Math.max(0, ...pg.startupLongTasks)} ms`]);
+    rows.push(['page: long tasks while its first query runs (sent -> shown)', `[${pg.firstQueryLongTasks.join(', ')}] ms`]);
     rows.push(['page: sessions entered shown = worker result', String(pg.entered.every((e) => e === warm.result.reached[0]))]);
   }
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -323,7 +340,7 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.write(JSON.stringify({
     bench: 'funnel', events: o.events, duckdb: duck && { firstMs: duck.firstMs, medianMs: duck.medianMs }, warmMs: warm.warmMs, coldSnapshotMs: warm.firstMs,
     coldRebuildMs: cold?.firstMs ?? null, rssSnapshotBytes: warm.rssBytes, rssRebuildBytes: cold?.rssBytes ?? null, sameAsDuckdb: same, reached: warm.result.reached,
-    page: pg && { runMs: pg.runMs, runLongTasksMs: pg.runLongTasks, maxRunLongTaskMs: pg.maxRunLongTaskMs, loadLongTasksMs: pg.loadLongTasks },
+    page: pg && { runMs: pg.runMs, runLongTasksMs: pg.runLongTasks, maxRunLongTaskMs: pg.maxRunLongTaskMs, startupLongTasksMs: pg.startupLongTasks, firstQueryLongTasksMs: pg.firstQueryLongTasks },
   }) + '\n');
   if (pg && !pg.entered.every((e) => e === warm.result.reached[0])) throw new Error(`the page shows ${pg.entered.join(', ')} sessions entered, the worker ${warm.result.reached[0]}`);
   if (same === false) throw new Error(`DuckDB and Marketlens disagree: ${JSON.stringify(duck!.byDevice)} vs ${JSON.stringify(warm.result.byDevice)}`);

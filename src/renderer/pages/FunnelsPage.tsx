@@ -6,7 +6,7 @@
  * units, CSV/XLSX exports, the drop-off investigation (spec 2.3), the scheduled reports and the cache status. docs/funnels.md defines
  * every number.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -116,15 +116,19 @@ export function FunnelsPage() {
         resolved.to = result.period.to;
         ran = { ...f, from: result.period.from, to: result.period.to };
       }
-      setShown({ result, args: resolved, key: runKey(ran) });
-      // show the period the service chose when the dates were left empty
-      setForm((cur) => (cur.from === '' && cur.to === '' && result.period.from && result.period.to ? { ...cur, from: result.period.from, to: result.period.to } : cur));
+      // Rendering a big result is a transition: React renders it in slices that yield to input, so the
+      // page stays responsive while charts and tables mount.
+      startTransition(() => {
+        setShown({ result, args: resolved, key: runKey(ran) });
+        // show the period the service chose when the dates were left empty
+        setForm((cur) => (cur.from === '' && cur.to === '' && result.period.from && result.period.to ? { ...cur, from: result.period.from, to: result.period.to } : cur));
+      });
     } catch (e) {
       if (current.current === requestId) setRunError(errorMessage(e));
     } finally {
       if (current.current === requestId) {
         current.current = null;
-        setRunning(null);
+        startTransition(() => setRunning(null)); // together with the results' transition
         reloadCache();
       }
     }
