@@ -1,8 +1,8 @@
 /**
  * Cohort benchmark: the monthly cohort retention matrix (registration cohorts, "on" retention,
- * refunded orders counted) over generated events spread over a year (perf/gen-events.ts, the
- * independent type mix: registrations, completed / cancelled orders and refunds of random users),
- * three ways:
+ * refunded orders counted) over generated events spread over a year (perf/gen-events.ts, sessions
+ * mode: storefront sessions of ~4 events each, plus ~8% other events: registrations, completed /
+ * cancelled orders and refunds of random users), three ways:
  *
  *   DuckDB      the same rows loaded into DuckDB (untimed), the same definition in SQL
  *   warm        Marketlens' analytics worker with its columnar cache loaded (customer orders are
@@ -53,15 +53,16 @@ const log = (s: string): void => void process.stderr.write(s + '\n');
 const mib = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
 
 async function ensureDb(o: Options): Promise<string> {
-  const dir = path.join(DATA, `cohorts-ws-${o.events}-s${o.seed}`);
+  const dir = path.join(DATA, `cohorts-ws-${o.events}-s${o.seed}-sessions`);
   const file = path.join(dir, 'marketlens.sqlite');
   if (fs.existsSync(file) && fs.existsSync(path.join(dir, 'ingested'))) return file;
   fs.mkdirSync(DATA, { recursive: true });
-  const input = path.join(DATA, `cohorts-events-${o.events}-s${o.seed}.ndjson`);
+  const input = path.join(DATA, `cohorts-events-${o.events}-s${o.seed}-sessions.ndjson`);
   if (!fs.existsSync(input)) {
     log(`generating ${o.events.toLocaleString('en-US')} events over a year into ${path.relative(process.cwd(), input)} ...`);
     const gen = fileURLToPath(new URL('./gen-events.ts', import.meta.url));
-    const opts = { seed: o.seed, spacingMs: Math.max(1, Math.round(YEAR_MS / o.events)), users: Math.max(1000, Math.round(o.events / 50)), start: Date.UTC(2025, 0, 1) };
+    // storefront sessions (several events each, as on a real marketplace) rather than one session id per event
+    const opts = { seed: o.seed, sessions: true, spacingMs: Math.max(1, Math.round(YEAR_MS / o.events)), users: Math.max(1000, Math.round(o.events / 50)), start: Date.UTC(2025, 0, 1) };
     const script = `import { writeNdjson } from ${JSON.stringify(gen)}; await writeNdjson(${JSON.stringify(input + '.tmp')}, ${o.events}, ${JSON.stringify(opts)});`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('event generation failed');

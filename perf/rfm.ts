@@ -1,7 +1,8 @@
 /**
  * RFM benchmark: RFM segmentation (docs/rfm.md) over generated events spanning ~13 months
- * (perf/gen-events.ts, the independent type mix: ~2.5% order.completed, cancellations of recent
- * orders), as of the last day with data, three ways:
+ * (perf/gen-events.ts, sessions mode: storefront sessions of ~4 events each, plus ~8% other events
+ * among them order completions and cancellations of recent orders), as of the last day with data,
+ * three ways:
  *
  *   DuckDB      the same rows loaded into DuckDB (untimed), the same rules in SQL (window, dedup,
  *               cancellations, RANK()-based scores, the segment CASE)
@@ -57,14 +58,14 @@ const mib = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
 
 function ensureInput(o: Options): string {
   fs.mkdirSync(DATA, { recursive: true });
-  const file = path.join(DATA, `rfm-events-${o.events}-s${o.seed}.ndjson`);
+  const file = path.join(DATA, `rfm-events-${o.events}-s${o.seed}-sessions.ndjson`);
   if (fs.existsSync(file)) return file;
   const t0 = performance.now();
   log(`generating ${o.events.toLocaleString('en-US')} events over ~400 days into ${path.relative(process.cwd(), file)} ...`);
   const gen = fileURLToPath(new URL('./gen-events.ts', import.meta.url));
   const spacing = Math.max(1, Math.round(SPAN_MS / o.events));
   const users = Math.max(1000, Math.round(o.events / 10));
-  const script = `import { writeNdjson } from ${JSON.stringify(gen)}; await writeNdjson(${JSON.stringify(file + '.tmp')}, ${o.events}, { seed: ${o.seed}, start: ${START}, spacingMs: ${spacing}, users: ${users} });`;
+  const script = `import { writeNdjson } from ${JSON.stringify(gen)}; await writeNdjson(${JSON.stringify(file + '.tmp')}, ${o.events}, { seed: ${o.seed}, sessions: true, start: ${START}, spacingMs: ${spacing}, users: ${users} });`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('event generation failed');
   fs.renameSync(file + '.tmp', file);
@@ -73,7 +74,7 @@ function ensureInput(o: Options): string {
 }
 
 async function ensureDb(o: Options): Promise<string> {
-  const dir = path.join(DATA, `rfm-ws-${o.events}-s${o.seed}`);
+  const dir = path.join(DATA, `rfm-ws-${o.events}-s${o.seed}-sessions`);
   const file = path.join(dir, 'marketlens.sqlite');
   if (fs.existsSync(file) && fs.existsSync(path.join(dir, 'ingested'))) return file;
   const input = ensureInput(o);
