@@ -14,7 +14,7 @@
  * Per customer: the time of the last counted order, the number of counted orders, and the spend per
  * currency in integer minor units (never added across currencies here).
  */
-import type { EventColumns } from '../columns.ts';
+import { rowsOfType, type EventColumns } from '../columns.ts';
 
 export interface OrderWindow {
   /** inclusive, UTC ms */
@@ -46,16 +46,14 @@ export function extractCustomerOrders(cols: EventColumns, w: OrderWindow, check:
   const tCompleted = cols.dicts.type.lookup('order.completed');
   const tCancelled = cols.dicts.type.lookup('order.cancelled');
   const nOrders = cols.dicts.order.size;
-  const type = cols.codes.type;
   const time = cols.time;
   const ord = cols.codes.order;
-  const n = cols.length;
   const cancelled = new Uint8Array(nOrders);
-  if (tCancelled > 0) {
-    for (let i = 0; i < n; i++) {
-      if (type[i] === tCancelled && time[i]! < w.end) cancelled[ord[i]!] = 1;
-      if ((i & 0xfffff) === 0) check();
-    }
+  const cancelRows = rowsOfType(cols, tCancelled);
+  for (let k = 0; k < cancelRows.length; k++) {
+    const i = cancelRows[k]!;
+    if (time[i]! < w.end) cancelled[ord[i]!] = 1;
+    if ((k & 0xfffff) === 0) check();
   }
   cancelled[0] = 0;
   const nUsers = cols.dicts.user.size;
@@ -70,9 +68,11 @@ export function extractCustomerOrders(cols: EventColumns, w: OrderWindow, check:
     const usr = cols.codes.user;
     const cur = cols.codes.currency;
     const amt = cols.amount;
-    for (let i = 0; i < n; i++) {
-      if ((i & 0xfffff) === 0) check();
-      if (type[i] !== tCompleted) continue;
+    // completions in row (arrival) order: the first completion of an order id is the one that counts
+    const doneRows = rowsOfType(cols, tCompleted);
+    for (let j = 0; j < doneRows.length; j++) {
+      if ((j & 0xfffff) === 0) check();
+      const i = doneRows[j]!;
       const t = time[i]!;
       if (t < w.start || t >= w.end) continue;
       const o = ord[i]!;
