@@ -87,7 +87,8 @@ describe.skipIf(!hasChromium())('web mode: Reconciliation page', () => {
     await page.getByTestId('recon-import-file').setInputFiles({ name: `settlement_momo_${date}.csv`, mimeType: 'text/csv', buffer: csv });
     await page.getByLabel('Business date').last().fill(date);
     await page.getByTestId('recon-import-run').click();
-    await expect.poll(async () => (await api<{ total: number; runs: ReconRunDetail[] }>(app, 'recon.runs', { date })).total, { timeout: 30_000 }).toBe(1);
+    // the run's row exists from its start; its inputs and summary are stored when it finishes
+    await expect.poll(async () => (await api<{ total: number; runs: ReconRunDetail[] }>(app, 'recon.runs', { date })).runs.map((r) => r.status), { timeout: 30_000 }).toEqual(['done']);
     const run = await api<ReconRunDetail>(app, 'recon.get', { runId: (await api<{ runs: ReconRunDetail[] }>(app, 'recon.runs', { date })).runs[0]!.id });
     expect(run.inputs.find((i) => i.origin.startsWith('file:'))).toMatchObject({ gateway: 'momo', adapter: 'platform', errors: 0 });
     await page.getByTestId('recon-summary').waitFor();
