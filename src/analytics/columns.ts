@@ -381,20 +381,27 @@ class TypeRows {
 
   private extend(): void {
     const n = this.cols.length;
-    if (this.upTo >= n) return;
+    const from = this.upTo;
+    if (from >= n) return;
     const ty = this.cols.codes.type;
     const { lists, lens } = this;
-    for (let i = this.upTo; i < n; i++) {
-      const t = ty[i]!;
-      let list = lists[t];
+    // counting pass, then one exact-size (or doubled) allocation per type, then the filling pass
+    const add = new Uint32Array(this.cols.dicts.type.size + 1);
+    for (let i = from; i < n; i++) add[ty[i]!]!++;
+    for (let t = 0; t < add.length; t++) {
+      if (add[t] === 0) continue;
       const len = lens[t] ?? 0;
-      if (list === undefined || len === list.length) {
-        const grown = new Uint32Array(Math.max(1024, (list?.length ?? 0) * 2));
-        if (list) grown.set(list);
-        list = lists[t] = grown;
+      const list = lists[t];
+      if (list === undefined || len + add[t]! > list.length) {
+        const grown = new Uint32Array(Math.max(len + add[t]!, (list?.length ?? 0) * 2));
+        if (list) grown.set(list.subarray(0, len));
+        lists[t] = grown;
       }
-      list[len] = i;
-      lens[t] = len + 1;
+      lens[t] = len;
+    }
+    for (let i = from; i < n; i++) {
+      const t = ty[i]!;
+      lists[t]![lens[t]!++] = i;
     }
     this.upTo = n;
   }

@@ -14,7 +14,7 @@
  *
  * Pure TypeScript over EventColumns; no I/O.
  */
-import type { EventColumns } from '../columns.ts';
+import { rowsOfType, type EventColumns } from '../columns.ts';
 
 export interface CustomerOrders {
   /** the columns object and length this was extracted from (reuse while unchanged) */
@@ -44,7 +44,7 @@ export interface CustomerOrders {
   };
 }
 
-/** Extract customers and completed orders from the event columns (one pass, O(events)). */
+/** Extract customers and completed orders from the event columns: visits only the rows of the four types it reads (rowsOfType). */
 export function extractCustomerOrders(cols: EventColumns, check: () => void = () => undefined): CustomerOrders {
   const n = cols.length;
   const tReg = cols.dicts.type.lookup('user.registered');
@@ -60,35 +60,40 @@ export function extractCustomerOrders(cols: EventColumns, check: () => void = ()
   const doneRow = new Uint32Array(nOrders);
   /** order code -> 1 cancelled, 2 refunded (bits) */
   const flags = new Uint8Array(nOrders);
-  const ty = cols.codes.type, usr = cols.codes.user, ord = cols.codes.order, time = cols.time;
+  const usr = cols.codes.user, ord = cols.codes.order, time = cols.time;
   const dev = cols.codes.device, src = cols.codes.source;
   let registered = 0;
   let completed = 0;
-  for (let i = 0; i < n; i++) {
-    if ((i & 0xfffff) === 0) check();
-    const t = ty[i]!;
-    if (t === tReg) {
-      const u = usr[i]!;
-      if (u === 0) continue;
-      const prev = registeredAt[u]!;
-      if (Number.isNaN(prev)) registered++;
-      if (Number.isNaN(prev) || time[i]! < prev) {
-        registeredAt[u] = time[i]!;
-        regDevice[u] = dev[i]!;
-        regSource[u] = src[i]!;
-      }
-    } else if (t === tDone) {
-      const o = ord[i]!;
-      if (o === 0) continue;
-      const prev = doneRow[o]!;
-      if (prev === 0) completed++;
-      if (prev === 0 || time[i]! < time[prev - 1]!) doneRow[o] = i + 1;
-    } else if (t === tCancel) {
-      const o = ord[i]!;
-      if (o !== 0) flags[o]! |= 1;
-    } else if (t === tRefund) {
-      const o = ord[i]!;
-      if (o !== 0) flags[o]! |= 2;
+  // each type's rows in row (arrival) order: ties in time go to the first row, as in one pass over all rows
+  const regRows = rowsOfType(cols, tReg);
+  for (let k = 0; k < regRows.length; k++) {
+    if ((k & 0xfffff) === 0) check();
+    const i = regRows[k]!;
+    const u = usr[i]!;
+    if (u === 0) continue;
+    const prev = registeredAt[u]!;
+    if (Number.isNaN(prev)) registered++;
+    if (Number.isNaN(prev) || time[i]! < prev) {
+      registeredAt[u] = time[i]!;
+      regDevice[u] = dev[i]!;
+      regSource[u] = src[i]!;
+    }
+  }
+  const doneRows = rowsOfType(cols, tDone);
+  for (let k = 0; k < doneRows.length; k++) {
+    if ((k & 0xfffff) === 0) check();
+    const i = doneRows[k]!;
+    const o = ord[i]!;
+    if (o === 0) continue;
+    const prev = doneRow[o]!;
+    if (prev === 0) completed++;
+    if (prev === 0 || time[i]! < time[prev - 1]!) doneRow[o] = i + 1;
+  }
+  for (const [t, bit] of [[tCancel, 1], [tRefund, 2]] as const) {
+    const rows = rowsOfType(cols, t);
+    for (let k = 0; k < rows.length; k++) {
+      const o = ord[rows[k]!]!;
+      if (o !== 0) flags[o]! |= bit;
     }
   }
   const orders = {
