@@ -15,71 +15,21 @@
  * Inputs are generated and ingested once into perf/.data/ (untimed) and reused. Each Marketlens
  * scenario runs in its own process so its peak RSS is its own. The counts must equal DuckDB's.
  */
-import { parseArgs as parseFlags } from 'node:util';
+import { peakRssBytes } from './rss.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 import { openDatabase } from '../src/main/node/db/index.ts';
-import { importFile } from '../src/main/node/import/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
 import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
+import { coldAndWarm, DATA, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
 import { monthKey } from '../src/analytics/calendar.ts';
 import type { CohortQuery, CohortResult } from '../src/analytics/cohorts/types.ts';
 
-const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const TZ = 'Asia/Ho_Chi_Minh';
 const OFFSET_MS = 7 * 3_600_000; // Asia/Ho_Chi_Minh: no DST
 const YEAR_MS = 365 * 86_400_000;
-
-interface Options { events: number; seed: number; runs: number; duckdb: boolean; cold: boolean }
-
-function parseArgs(argv: string[]): Options {
-  const { values: v } = parseFlags({
-    args: argv,
-    strict: true,
-    options: {
-      events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' },
-      'no-duckdb': { type: 'boolean', default: false }, 'no-cold': { type: 'boolean', default: false },
-    },
-  });
-  const o: Options = { events: Math.round(Number(v.events!.replace(/_/g, ''))), seed: Number(v.seed), runs: Number(v.runs), duckdb: !v['no-duckdb'], cold: !v['no-cold'] };
-  if (!Number.isSafeInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
-  return o;
-}
-
-const log = (s: string): void => void process.stderr.write(s + '\n');
-const mib = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
-
-async function ensureDb(o: Options): Promise<string> {
-  const dir = path.join(DATA, `cohorts-ws-${o.events}-s${o.seed}-sessions`);
-  const file = path.join(dir, 'marketlens.sqlite');
-  if (fs.existsSync(file) && fs.existsSync(path.join(dir, 'ingested'))) return file;
-  fs.mkdirSync(DATA, { recursive: true });
-  const input = path.join(DATA, `cohorts-events-${o.events}-s${o.seed}-sessions.ndjson`);
-  if (!fs.existsSync(input)) {
-    log(`generating ${o.events.toLocaleString('en-US')} events over a year into ${path.relative(process.cwd(), input)} ...`);
-    const gen = fileURLToPath(new URL('./gen-events.ts', import.meta.url));
-    // storefront sessions (several events each, as on a real marketplace) rather than one session id per event
-    const opts = { seed: o.seed, sessions: true, spacingMs: Math.max(1, Math.round(YEAR_MS / o.events)), users: Math.max(1000, Math.round(o.events / 50)), start: Date.UTC(2025, 0, 1) };
-    const script = `import { writeNdjson } from ${JSON.stringify(gen)}; await writeNdjson(${JSON.stringify(input + '.tmp')}, ${o.events}, ${JSON.stringify(opts)});`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('event generation failed');
-    fs.renameSync(input + '.tmp', input);
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const t0 = performance.now();
-  log(`ingesting into ${path.relative(process.cwd(), file)} ...`);
-  const { db, close } = openDatabase(file, { cacheMiB: 1024 });
-  const r = await importFile(db, input, { workers: 1 });
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  close();
-  fs.writeFileSync(path.join(dir, 'ingested'), JSON.stringify(r));
-  log(`ingested ${r.inserted.toLocaleString('en-US')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return file;
-}
 
 /** Every month with data, monthly cohorts, as of just after the last event. */
 function benchQuery(dbFile: string): CohortQuery {
@@ -114,16 +64,10 @@ async function child(argv: string[]): Promise<void> {
   }
   await host.close();
   const out: ChildOut = {
-    firstMs, warmMs, rssBytes: process.resourceUsage().maxRSS * 1024, counts: countsOf(last),
+    firstMs, warmMs, rssBytes: peakRssBytes(), counts: countsOf(last),
     sizes: Object.fromEntries(last.matrix.rows.map((x) => [x.key, x.size])), timing: first.timing,
   };
   process.stdout.write(JSON.stringify(out) + '\n');
-}
-
-function runChild(dbFile: string, runs: number): ChildOut {
-  const r = spawnSync(process.execPath, [SELF, '--child', dbFile, String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`benchmark child failed (${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildOut;
 }
 
 async function duckdb(dbFile: string, q: CohortQuery, runs: number): Promise<{ firstMs: number; medianMs: number; counts: Counts; sizes: Record<string, number>; loadS: number }> {
@@ -202,25 +146,13 @@ async function duckdb(dbFile: string, q: CohortQuery, runs: number): Promise<{ f
 
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--child') return child(argv.slice(1));
-  const o = parseArgs(argv);
-  const dbFile = await ensureDb(o);
+  const o = parseCacheBenchArgs(argv);
+  // storefront sessions (several events each, as on a real marketplace) rather than one session id per event
+  const gen = { sessions: true, spacingMs: Math.max(1, Math.round(YEAR_MS / o.events)), users: Math.max(1000, Math.round(o.events / 50)), start: Date.UTC(2025, 0, 1) };
+  const dbFile = await ensureWorkspace('cohorts-sessions', o, gen, 'events over a year');
   const snap = snapshotPathFor(dbFile);
   const q = benchQuery(dbFile);
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-  let cold: ChildOut | null = null;
-  if (o.cold) {
-    fs.rmSync(snap, { force: true });
-    log('Marketlens cold (no snapshot: rebuild from SQLite) ...');
-    cold = runChild(dbFile, 1);
-  }
-  if (!fs.existsSync(snap)) {
-    const host = new WorkerHost(dbFile);
-    await host.run('funnel.cache', { refresh: true, persist: true });
-    await host.close();
-  }
-  log('Marketlens cold with snapshot, then warm runs ...');
-  const warm = runChild(dbFile, o.runs);
+  const { cold, warm } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 1);
   let duck: Awaited<ReturnType<typeof duckdb>> | null = null;
   if (o.duckdb) {
     log('DuckDB ...');

@@ -17,76 +17,22 @@
  * (the NDJSON may be deleted afterwards). Each Marketlens
  * scenario runs in its own process so its peak RSS is its own.
  */
-import { parseArgs as parseFlags } from 'node:util';
+import { peakRssBytes } from './rss.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 import { openDatabase } from '../src/main/node/db/index.ts';
-import { importFile } from '../src/main/node/import/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
 import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
+import { coldAndWarm, DATA, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
 import { STANDARD_STEPS, DEFAULT_SESSION_GAP_MS } from '../src/analytics/funnel/definition.ts';
 import { dayKey, dayRange } from '../src/analytics/calendar.ts';
 import type { FunnelQuery, FunnelResult } from '../src/analytics/funnel/types.ts';
 
-const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const TZ = 'Asia/Ho_Chi_Minh';
 const WINDOW = 86_400_000;
 const SPACING_MS = 100;
-
-interface Options { events: number; seed: number; runs: number; duckdb: boolean; cold: boolean; page: boolean }
-
-function parseArgs(argv: string[]): Options {
-  const { values: v } = parseFlags({
-    args: argv,
-    strict: true,
-    options: {
-      events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' },
-      'no-duckdb': { type: 'boolean', default: false }, 'no-cold': { type: 'boolean', default: false }, 'no-page': { type: 'boolean', default: false },
-    },
-  });
-  const o: Options = { events: Math.round(Number(v.events!.replace(/_/g, ''))), seed: Number(v.seed), runs: Number(v.runs), duckdb: !v['no-duckdb'], cold: !v['no-cold'], page: !v['no-page'] };
-  if (!Number.isSafeInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
-  return o;
-}
-
-const log = (s: string): void => void process.stderr.write(s + '\n');
-const mib = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
-
-function ensureInput(o: Options): string {
-  fs.mkdirSync(DATA, { recursive: true });
-  const file = path.join(DATA, `funnel-events-${o.events}-s${o.seed}.ndjson`);
-  if (fs.existsSync(file)) return file;
-  const t0 = performance.now();
-  log(`generating ${o.events.toLocaleString('en-US')} session events into ${path.relative(process.cwd(), file)} ...`);
-  const gen = fileURLToPath(new URL('./gen-events.ts', import.meta.url));
-  const script = `import { writeNdjson } from ${JSON.stringify(gen)}; await writeNdjson(${JSON.stringify(file + '.tmp')}, ${o.events}, { seed: ${o.seed}, sessions: true, spacingMs: ${SPACING_MS} });`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('event generation failed');
-  fs.renameSync(file + '.tmp', file);
-  log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return file;
-}
-
-async function ensureDb(o: Options): Promise<string> {
-  const dir = path.join(DATA, `funnel-ws-${o.events}-s${o.seed}`);
-  const file = path.join(dir, 'marketlens.sqlite');
-  if (fs.existsSync(file) && fs.existsSync(path.join(dir, 'ingested'))) return file;
-  const input = ensureInput(o);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const t0 = performance.now();
-  log(`ingesting into ${path.relative(process.cwd(), file)} ...`);
-  const { db, close } = openDatabase(file, { cacheMiB: 1024 });
-  const r = await importFile(db, input, { workers: 1 });
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  close();
-  fs.writeFileSync(path.join(dir, 'ingested'), JSON.stringify(r));
-  log(`ingested ${r.inserted.toLocaleString('en-US')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return file;
-}
 
 /** The query: every business day with data, the standard funnel, by device, no trend. */
 function benchQuery(dbFile: string, tag: string): FunnelQuery {
@@ -123,7 +69,7 @@ async function child(argv: string[]): Promise<void> {
   const cache = await host.run('funnel.cache', { persist: false });
   await host.close();
   const out: ChildOut = {
-    firstMs, warmMs, rssBytes: process.resourceUsage().maxRSS * 1024, cache,
+    firstMs, warmMs, rssBytes: peakRssBytes(), cache,
     result: {
       reached: last.steps.map((s) => s.entered),
       byDevice: Object.fromEntries(last.breakdown!.rows.map((r) => [r.keys.device!, r.reached])),
@@ -131,12 +77,6 @@ async function child(argv: string[]): Promise<void> {
     },
   };
   process.stdout.write(JSON.stringify(out) + '\n');
-}
-
-function runChild(dbFile: string, runs: number): ChildOut {
-  const r = spawnSync(process.execPath, [SELF, '--child', dbFile, String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`benchmark child failed (${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildOut;
 }
 
 async function duckdb(dbFile: string, q: FunnelQuery, runs: number): Promise<{ firstMs: number; medianMs: number; reached: number[]; byDevice: Record<string, number[]>; loadS: number }> {
@@ -278,26 +218,11 @@ async function pageBench(dbFile: string, q: FunnelQuery, runs: number): Promise<
 
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--child') return child(argv.slice(1));
-  const o = parseArgs(argv);
-  const dbFile = await ensureDb(o);
+  const o = parseCacheBenchArgs(argv, { page: true });
+  const dbFile = await ensureWorkspace('funnel', o, { sessions: true, spacingMs: SPACING_MS }, 'session events');
   const snap = snapshotPathFor(dbFile);
   const q = benchQuery(dbFile, 'bench');
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-  let cold: ChildOut | null = null;
-  if (o.cold) {
-    fs.rmSync(snap, { force: true });
-    log('Marketlens cold (no snapshot: rebuild from SQLite) ...');
-    cold = runChild(dbFile, 1);
-  }
-  if (!fs.existsSync(snap)) {
-    // the snapshot is written after the first answer; make sure it exists for the next scenario
-    const host = new WorkerHost(dbFile);
-    await host.run('funnel.cache', { refresh: true, persist: true });
-    await host.close();
-  }
-  log('Marketlens cold with snapshot, then warm runs ...');
-  const warm = runChild(dbFile, o.runs);
+  const { cold, warm } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 1);
   let duck: Awaited<ReturnType<typeof duckdb>> | null = null;
   if (o.duckdb) {
     log('DuckDB ...');

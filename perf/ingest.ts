@@ -36,6 +36,7 @@
  * (--tx-rows), dictionary codes for low-cardinality columns (migration 0004), the in-memory dedup
  * index (src/main/node/ingest/dedup.ts).
  */
+import { peakRssBytes } from './rss.ts';
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -168,7 +169,7 @@ export async function runIngestBench(o: IngestBenchOptions): Promise<IngestBench
   const seconds = (performance.now() - t0) / 1000;
   close();
   const fileBytes = fs.statSync(dbFile).size;
-  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  const peakRss = peakRssBytes();
   if (!o.keep) rmDb(dbFile);
   let duck: IngestBenchResult['duckdb'] = null;
   if (o.duckdb) {
@@ -181,7 +182,7 @@ export async function runIngestBench(o: IngestBenchOptions): Promise<IngestBench
   }
   return {
     bench: 'ingest', events: o.events, dupRate: o.dupRate, inserted: r.inserted, duplicates: r.duplicates, quarantined: r.quarantined,
-    seconds, eventsPerSec: Math.round(o.events / seconds), fileBytes, peakRssBytes, workers: o.workers, txRows: o.txRows, duckdb: duck,
+    seconds, eventsPerSec: Math.round(o.events / seconds), fileBytes, peakRssBytes: peakRss, workers: o.workers, txRows: o.txRows, duckdb: duck,
   };
 }
 

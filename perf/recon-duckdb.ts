@@ -4,6 +4,7 @@
  * duplicates), classify, and write the same report columns as Marketlens, ordered by record key.
  *   node perf/recon-duckdb.ts LEDGER SETTLEMENT OUT [DATE]
  */
+import { peakRssBytes } from './rss.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const [ledger, settlement, out, DATE = '2025-06-30'] = process.argv.slice(2) as [string, string, string, string?];
@@ -58,4 +59,4 @@ const seconds = (performance.now() - t0) / 1000;
 const counts = Object.fromEntries((await con.runAndReadAll(`SELECT status, count(*) FROM read_csv(${q(out)}, header = true, all_varchar = true) GROUP BY 1`)).getRows().map((r) => [String(r[0]), Number(r[1])]));
 con.closeSync();
 inst.closeSync();
-process.stdout.write(JSON.stringify({ seconds, counts, peakRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n');
+process.stdout.write(JSON.stringify({ seconds, counts, peakRssBytes: peakRssBytes() }) + '\n');

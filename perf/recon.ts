@@ -11,6 +11,7 @@
  * Prints seconds, rows/s, peak RSS, the ratio to DuckDB and the status counts (checked against the
  * generator's expected counts for both).
  */
+import { peakRssBytes } from './rss.ts';
 import { parseArgs as parseFlags } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -74,7 +75,7 @@ async function runMarketlens(base: string, out: string): Promise<{ seconds: numb
   });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(probe);
-  return { seconds, maxStallMs: Math.max(0, maxStall), r, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return { seconds, maxStallMs: Math.max(0, maxStall), r, peakRssBytes: peakRssBytes() };
 }
 
 function runDuckdb(base: string, out: string): { seconds: number; counts: Record<string, number>; peakRssBytes: number } | { error: string } {

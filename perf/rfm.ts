@@ -15,81 +15,25 @@
  * Each Marketlens scenario runs in its own process so its peak RSS is its own. The results must
  * agree customer by customer (a checksum of customer, R, F, M, segment) and per segment.
  */
-import { parseArgs as parseFlags } from 'node:util';
+import { peakRssBytes } from './rss.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 import { openDatabase } from '../src/main/node/db/index.ts';
-import { importFile } from '../src/main/node/import/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
 import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
+import { coldAndWarm, DATA, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
 import { dayKey } from '../src/analytics/calendar.ts';
 import { rfmWindow, type RfmParams } from '../src/analytics/rfm/compute.ts';
 import { SEGMENTS } from '../src/analytics/rfm/segments.ts';
 import type { RfmComputeResult } from '../src/main/node/worker/rfm-methods.ts';
 
-const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const TZ = 'Asia/Ho_Chi_Minh';
 const TZ_OFFSET_MS = 7 * 3_600_000; // Asia/Ho_Chi_Minh has no DST
 const START = Date.UTC(2025, 0, 1);
 const SPAN_MS = 400 * 86_400_000;
-
-interface Options { events: number; seed: number; runs: number; duckdb: boolean; cold: boolean }
-
-function parseArgs(argv: string[]): Options {
-  const { values: v } = parseFlags({
-    args: argv,
-    strict: true,
-    options: {
-      events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' },
-      'no-duckdb': { type: 'boolean', default: false }, 'no-cold': { type: 'boolean', default: false },
-    },
-  });
-  const o: Options = { events: Math.round(Number(v.events!.replace(/_/g, ''))), seed: Number(v.seed), runs: Number(v.runs), duckdb: !v['no-duckdb'], cold: !v['no-cold'] };
-  if (!Number.isSafeInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
-  return o;
-}
-
-const log = (s: string): void => void process.stderr.write(s + '\n');
-const mib = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
-
-function ensureInput(o: Options): string {
-  fs.mkdirSync(DATA, { recursive: true });
-  const file = path.join(DATA, `rfm-events-${o.events}-s${o.seed}-sessions.ndjson`);
-  if (fs.existsSync(file)) return file;
-  const t0 = performance.now();
-  log(`generating ${o.events.toLocaleString('en-US')} events over ~400 days into ${path.relative(process.cwd(), file)} ...`);
-  const gen = fileURLToPath(new URL('./gen-events.ts', import.meta.url));
-  const spacing = Math.max(1, Math.round(SPAN_MS / o.events));
-  const users = Math.max(1000, Math.round(o.events / 10));
-  const script = `import { writeNdjson } from ${JSON.stringify(gen)}; await writeNdjson(${JSON.stringify(file + '.tmp')}, ${o.events}, { seed: ${o.seed}, sessions: true, start: ${START}, spacingMs: ${spacing}, users: ${users} });`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('event generation failed');
-  fs.renameSync(file + '.tmp', file);
-  log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return file;
-}
-
-async function ensureDb(o: Options): Promise<string> {
-  const dir = path.join(DATA, `rfm-ws-${o.events}-s${o.seed}-sessions`);
-  const file = path.join(dir, 'marketlens.sqlite');
-  if (fs.existsSync(file) && fs.existsSync(path.join(dir, 'ingested'))) return file;
-  const input = ensureInput(o);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const t0 = performance.now();
-  log(`ingesting into ${path.relative(process.cwd(), file)} ...`);
-  const { db, close } = openDatabase(file, { cacheMiB: 1024 });
-  const r = await importFile(db, input, { workers: 1 });
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  close();
-  fs.writeFileSync(path.join(dir, 'ingested'), JSON.stringify(r));
-  log(`ingested ${r.inserted.toLocaleString('en-US')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return file;
-}
 
 function benchParams(dbFile: string): RfmParams {
   const { db, close } = openDatabase(dbFile, { readonly: true });
@@ -130,14 +74,8 @@ async function child(argv: string[]): Promise<void> {
     warmMs.push(performance.now() - t);
   }
   await host.close();
-  const out: ChildOut = { firstMs, warmMs, rssBytes: process.resourceUsage().maxRSS * 1024, digest: digestOf(last), timings: last.timings };
+  const out: ChildOut = { firstMs, warmMs, rssBytes: peakRssBytes(), digest: digestOf(last), timings: last.timings };
   process.stdout.write(JSON.stringify(out) + '\n');
-}
-
-function runChild(dbFile: string, runs: number): ChildOut {
-  const r = spawnSync(process.execPath, [SELF, '--child', dbFile, String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`benchmark child failed (${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildOut;
 }
 
 async function duckdb(dbFile: string, p: RfmParams, runs: number): Promise<{ firstMs: number; medianMs: number; digest: Digest; loadS: number }> {
@@ -225,24 +163,12 @@ async function duckdb(dbFile: string, p: RfmParams, runs: number): Promise<{ fir
 
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--child') return child(argv.slice(1));
-  const o = parseArgs(argv);
-  const dbFile = await ensureDb(o);
+  const o = parseCacheBenchArgs(argv);
+  const gen = { sessions: true, start: START, spacingMs: Math.max(1, Math.round(SPAN_MS / o.events)), users: Math.max(1000, Math.round(o.events / 10)) };
+  const dbFile = await ensureWorkspace('rfm-sessions', o, gen, 'events over ~400 days');
   const snap = snapshotPathFor(dbFile);
   const p = benchParams(dbFile);
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  let cold: ChildOut | null = null;
-  if (o.cold) {
-    fs.rmSync(snap, { force: true });
-    log('Marketlens cold (no snapshot: rebuild from SQLite) ...');
-    cold = runChild(dbFile, 0);
-  }
-  if (!fs.existsSync(snap)) {
-    const host = new WorkerHost(dbFile);
-    await host.run('funnel.cache', { refresh: true, persist: true });
-    await host.close();
-  }
-  log('Marketlens cold with snapshot, then warm runs ...');
-  const warm = runChild(dbFile, o.runs);
+  const { cold, warm } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 0);
   let duck: Awaited<ReturnType<typeof duckdb>> | null = null;
   if (o.duckdb) {
     log('DuckDB ...');

@@ -1,0 +1,111 @@
+/**
+ * What the analytics-cache benchmarks (funnel, cohorts, rfm) share: their options, the generated
+ * workspace each runs on (NDJSON generated once, then ingested through the real import path; both
+ * kept in perf/.data/ and reused), and the three Marketlens scenarios, each in its own process so
+ * its peak RSS is its own:
+ *
+ *   cold        a fresh worker with no snapshot: rebuild the cache from SQLite -> result
+ *   cold+snap   a fresh worker with the cache snapshot on disk: start -> result, then warm runs
+ *
+ * A bench module runs `child()` when started with `--child DBFILE RUNS` and prints its ChildOut as
+ * the last line of stdout.
+ */
+import { parseArgs } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { openDatabase } from '../src/main/node/db/index.ts';
+import { importFile } from '../src/main/node/import/index.ts';
+import { WorkerHost } from '../src/main/node/worker/host.ts';
+import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
+import type { GeneratorOptions } from './gen-events.ts';
+
+export const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
+
+export interface CacheBenchOptions { events: number; seed: number; runs: number; duckdb: boolean; cold: boolean; page: boolean }
+
+/** `[--events 1000000] [--seed 1] [--runs 5] [--no-duckdb] [--no-cold]`, plus `[--no-page]` when `page` is offered. */
+export function parseCacheBenchArgs(argv: string[], opts: { page?: boolean } = {}): CacheBenchOptions {
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' },
+      'no-duckdb': { type: 'boolean', default: false }, 'no-cold': { type: 'boolean', default: false },
+      ...(opts.page ? { 'no-page': { type: 'boolean', default: false } } : {}),
+    },
+  });
+  const o: CacheBenchOptions = {
+    events: Math.round(Number(String(v.events).replace(/_/g, ''))), seed: Number(v.seed), runs: Number(v.runs),
+    duckdb: !v['no-duckdb'], cold: !v['no-cold'], page: opts.page === true && !(v as Record<string, unknown>)['no-page'],
+  };
+  if (!Number.isSafeInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
+  return o;
+}
+
+export const log = (s: string): void => void process.stderr.write(s + '\n');
+export const mib = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * The bench's workspace: `<key>-events-N-sS.ndjson` generated with `gen` (in a child process, so
+ * its memory does not count), ingested into `<key>-ws-N-sS/marketlens.sqlite`. Returns the SQLite file.
+ */
+export async function ensureWorkspace(key: string, o: CacheBenchOptions, gen: GeneratorOptions, what: string): Promise<string> {
+  const dir = path.join(DATA, `${key}-ws-${o.events}-s${o.seed}`);
+  const file = path.join(dir, 'marketlens.sqlite');
+  if (fs.existsSync(file) && fs.existsSync(path.join(dir, 'ingested'))) return file;
+  fs.mkdirSync(DATA, { recursive: true });
+  const input = path.join(DATA, `${key}-events-${o.events}-s${o.seed}.ndjson`);
+  if (!fs.existsSync(input)) {
+    const t0 = performance.now();
+    log(`generating ${o.events.toLocaleString('en-US')} ${what} into ${path.relative(process.cwd(), input)} ...`);
+    const genModule = fileURLToPath(new URL('./gen-events.ts', import.meta.url));
+    const script = `import { writeNdjson } from ${JSON.stringify(genModule)}; await writeNdjson(${JSON.stringify(input + '.tmp')}, ${o.events}, ${JSON.stringify({ seed: o.seed, ...gen })});`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('event generation failed');
+    fs.renameSync(input + '.tmp', input);
+    log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const t0 = performance.now();
+  log(`ingesting into ${path.relative(process.cwd(), file)} ...`);
+  const { db, close } = openDatabase(file, { cacheMiB: 1024 });
+  const r = await importFile(db, input, { workers: 1 });
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  close();
+  fs.writeFileSync(path.join(dir, 'ingested'), JSON.stringify(r));
+  log(`ingested ${r.inserted.toLocaleString('en-US')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return file;
+}
+
+/** Run the bench module `self` as `--child DBFILE RUNS`; its last stdout line is the result. */
+export function runChild<T>(self: string, dbFile: string, runs: number): T {
+  const r = spawnSync(process.execPath, [self, '--child', dbFile, String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`benchmark child failed (${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T;
+}
+
+/**
+ * The Marketlens scenarios: cold without a snapshot (`coldRuns` warm runs after it; only with
+ * `o.cold`), then cold with the snapshot on disk followed by `o.runs` warm runs.
+ */
+export async function coldAndWarm<T>(self: string, dbFile: string, o: CacheBenchOptions, coldRuns: number): Promise<{ cold: T | null; warm: T }> {
+  const snap = snapshotPathFor(dbFile);
+  let cold: T | null = null;
+  if (o.cold) {
+    fs.rmSync(snap, { force: true });
+    log('Marketlens cold (no snapshot: rebuild from SQLite) ...');
+    cold = runChild<T>(self, dbFile, coldRuns);
+  }
+  if (!fs.existsSync(snap)) {
+    // the snapshot is written after the first answer; make sure it exists for the next scenario
+    const host = new WorkerHost(dbFile);
+    await host.run('funnel.cache', { refresh: true, persist: true });
+    await host.close();
+  }
+  log('Marketlens cold with snapshot, then warm runs ...');
+  return { cold, warm: runChild<T>(self, dbFile, o.runs) };
+}
