@@ -5,28 +5,13 @@
  * = + - @ TAB CR), numbers are numeric cells, no cell is ever written as a formula.
  */
 import { excelJsLib } from './libs.ts';
-import { neutralize, type Cell } from './csv.ts';
+import type { Cell } from './csv.ts';
+import { sheetName, xlsxCell } from './xlsx.ts';
 
 export interface StyledCell { value: Cell; /** background as RRGGBB */ fill?: string; /** number format, e.g. '0.0%' */ format?: string; bold?: boolean }
 export interface StyledSheet { name: string; rows: (Cell | StyledCell)[][]; widths?: number[] }
 
 const isStyled = (c: Cell | StyledCell): c is StyledCell => typeof c === 'object' && c !== null && !(c instanceof Date) && 'value' in c;
-
-function plain(v: Cell): string | number | boolean | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'boolean') return v;
-  if (v instanceof Date) return v.toISOString();
-  return neutralize(v);
-}
-
-function sheetName(name: string, used: Set<string>): string {
-  const base = (name.replace(/[:\\/?*[\]]/g, ' ').trim() || 'Sheet').slice(0, 31);
-  let n = base;
-  for (let i = 2; used.has(n.toLowerCase()); i++) n = `${base.slice(0, 28)} ${i}`;
-  used.add(n.toLowerCase());
-  return n;
-}
 
 export async function toStyledXlsx(sheets: readonly StyledSheet[]): Promise<Buffer> {
   const ExcelJS = excelJsLib();
@@ -38,11 +23,11 @@ export async function toStyledXlsx(sheets: readonly StyledSheet[]): Promise<Buff
       row.forEach((c, k) => {
         const cell = ws.getCell(r + 1, k + 1);
         if (isStyled(c)) {
-          cell.value = plain(c.value);
+          cell.value = xlsxCell(c.value);
           if (c.fill) cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FF' + c.fill.toUpperCase() } };
           if (c.format) cell.numFmt = c.format;
           if (c.bold) cell.font = { bold: true };
-        } else cell.value = plain(c);
+        } else cell.value = xlsxCell(c);
       });
     });
     s.widths?.forEach((w, k) => (ws.getColumn(k + 1).width = w));

@@ -8,7 +8,8 @@ import { cellValue, neutralize, type Cell, type ExportColumn } from './csv.ts';
 
 export interface Sheet<T = any> { name: string; rows: readonly T[]; columns: readonly ExportColumn<T>[] }
 
-function xlsxCell(v: Cell): string | number | boolean | null {
+/** A cell as written: numbers as is (non-finite as empty), dates as ISO 8601, text with the formula guard. */
+export function xlsxCell(v: Cell): string | number | boolean | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v === 'boolean') return v;
@@ -17,7 +18,7 @@ function xlsxCell(v: Cell): string | number | boolean | null {
 }
 
 /** A valid, unique sheet name (31 chars, none of : \ / ? * [ ]). */
-function sheetName(name: string, used: Set<string>): string {
+export function sheetName(name: string, used: Set<string>): string {
   const base = (name.replace(/[:\\/?*[\]]/g, ' ').trim() || 'Sheet').slice(0, 31);
   let n = base;
   for (let i = 2; used.has(n.toLowerCase()); i++) n = `${base.slice(0, 28)} ${i}`;
@@ -26,15 +27,18 @@ function sheetName(name: string, used: Set<string>): string {
 }
 
 export function toXlsx(sheets: readonly Sheet[]): Buffer {
+  return rowsToXlsx(sheets.map((s) => ({
+    name: s.name,
+    rows: [s.columns.map((c) => neutralize(c.header)), ...s.rows.map((r) => s.columns.map((c) => xlsxCell(cellValue(r, c))))],
+  })));
+}
+
+/** Sheets of cells that are already as they should be written (the caller applied the formula guard). */
+export function rowsToXlsx(sheets: readonly { name: string; rows: readonly (readonly (string | number | boolean | null)[])[] }[]): Buffer {
   const XLSX = xlsxLib();
   const wb = XLSX.utils.book_new();
   const used = new Set<string>();
-  for (const s of sheets) {
-    const aoa: (string | number | boolean | null)[][] = [s.columns.map((c) => neutralize(c.header))];
-    for (const r of s.rows) aoa.push(s.columns.map((c) => xlsxCell(cellValue(r, c))));
-    const ws = XLSX.utils.aoa_to_sheet(aoa);
-    XLSX.utils.book_append_sheet(wb, ws, sheetName(s.name, used));
-  }
+  for (const s of sheets) XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(s.rows as (string | number | boolean | null)[][]), sheetName(s.name, used));
   if (sheets.length === 0) XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet([[]]), 'Sheet1');
   return XLSX.write(wb, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer;
 }

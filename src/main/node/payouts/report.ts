@@ -6,7 +6,7 @@
  * formula get a leading ' (plain decimal numbers such as -5000 are left as they are).
  */
 import { createRequire } from 'node:module';
-import { xlsxLib } from '../export/libs.ts';
+import { rowsToXlsx } from '../export/xlsx.ts';
 import type { Database } from '../db/index.ts';
 import { settlementReport, FIGURE_FIELDS, type Figures, type ReportInputs, type SettlementReport } from '../../../analytics/payouts/settlement-report.ts';
 import { isoWeekMonday, type PayoutLine, type PayoutResult } from '../../../analytics/payouts/engine.ts';
@@ -110,10 +110,7 @@ export function reportJson(r: SettlementReport): ReportFile {
 }
 
 export function reportXlsx(r: SettlementReport): ReportFile {
-  const XLSX = xlsxLib();
-  const wb = XLSX.utils.book_new();
-  for (const t of reportTables(r)) XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(t.rows.map((row) => row.map(text))), t.name);
-  const bytes = XLSX.write(wb, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer;
+  const bytes = rowsToXlsx(reportTables(r).map((t) => ({ name: t.name, rows: t.rows.map((row) => row.map(text)) })));
   return { filename: `payout_settlement_report_${r.date}.xlsx`, mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', bytes, sha256: sha256(bytes) };
 }
 
@@ -187,11 +184,7 @@ export function runXlsx(run: PayoutRunDetail, result: PayoutResult): ReportFile 
   const findings = [['kind', 'disbursement', 'seller', 'currency', 'statement', 'event', 'event − statement'],
     ...result.findings.map((f) => [f.kind, f.disbursementId, f.sellerId, f.currency, f.statementAmount === null ? null : m(f.statementAmount, f.currency),
       f.eventAmount === null ? null : m(f.eventAmount, f.currency), f.difference === null ? null : m(f.difference, f.currency)])];
-  const XLSX = xlsxLib();
-  const wb = XLSX.utils.book_new();
-  for (const [name, rows] of [['Summary', summary], ['Lines', lines], ['Findings', findings]] as const) {
-    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows.map((row) => row.map(text))), name);
-  }
-  const bytes = XLSX.write(wb, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer;
+  const sheets = [['Summary', summary], ['Lines', lines], ['Findings', findings]] as const;
+  const bytes = rowsToXlsx(sheets.map(([name, rows]) => ({ name, rows: rows.map((row) => row.map(text)) })));
   return { filename: `payout_reconciliation_${run.week}_run-${run.id}.xlsx`, mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', bytes, sha256: sha256(bytes) };
 }
