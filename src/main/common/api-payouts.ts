@@ -6,7 +6,7 @@
  * Amounts are integer minor units with their currency; docs/payouts.md defines every figure.
  */
 import { s } from './schema.ts';
-import type { CurrencyTotals, PayoutStatus, SourceFinding } from '../../analytics/payouts/engine.ts';
+import type { CurrencyTotals, PayoutLine, PayoutStatus, SourceFinding } from '../../analytics/payouts/engine.ts';
 import type { SettlementReport } from '../../analytics/payouts/settlement-report.ts';
 
 const week = s.string({ pattern: /^\d{4}-W\d{2}$/ });
@@ -102,23 +102,9 @@ export interface PayoutRunDetail extends PayoutRunInfo {
   tickets: number[];
 }
 
-export interface PayoutLineRow {
+/** A stored line of a run: the engine's line without its inputs (applied deductions, statements, gateways). */
+export interface PayoutLineRow extends Omit<PayoutLine, 'applied' | 'statements' | 'gateways'> {
   runId: number;
-  key: string;
-  sellerId: string;
-  currency: string;
-  releases: number;
-  escrow: number;
-  commission: number;
-  fees: number;
-  penalties: number;
-  deductions: number;
-  expected: number;
-  disbursed: number;
-  eventAmount: number | null;
-  difference: number;
-  status: PayoutStatus;
-  notes: string[];
   ticketId: number | null;
 }
 

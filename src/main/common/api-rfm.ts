@@ -5,7 +5,7 @@
  * and exports. Money is integer minor units of the run's reporting currency.
  */
 import { s } from './schema.ts';
-import type { RfmSummary, SegmentSize, RfmWindow } from '../../analytics/rfm/compute.ts';
+import type { RfmCustomer, RfmSummary, SegmentSize, RfmWindow } from '../../analytics/rfm/compute.ts';
 import type { ScoreCut } from '../../analytics/rfm/score.ts';
 import { SEGMENTS, type Segment } from '../../analytics/rfm/segments.ts';
 
@@ -84,17 +84,8 @@ export interface RfmRunDetail extends RfmRunInfo {
   summary: RfmSummary | null;
 }
 
-export interface RfmCustomerRow {
+export interface RfmCustomerRow extends RfmCustomer {
   runId: number;
-  customerId: string;
-  lastOrderAt: number;
-  recencyDays: number;
-  frequency: number;
-  monetary: number;
-  r: number;
-  f: number;
-  m: number;
-  segment: Segment;
 }
 
 export interface RfmCustomerHistory {
