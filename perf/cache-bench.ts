@@ -20,6 +20,7 @@ import { importFile } from '../src/main/node/import/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
 import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
 import type { GeneratorOptions } from './gen-events.ts';
+import type { DuckDBConnection } from '@duckdb/node-api';
 
 export const DATA = fileURLToPath(new URL('./.data/', import.meta.url));
 
@@ -108,4 +109,37 @@ export async function coldAndWarm<T>(self: string, dbFile: string, o: CacheBench
   }
   log('Marketlens cold with snapshot, then warm runs ...');
   return { cold, warm: runChild<T>(self, dbFile, o.runs) };
+}
+
+/**
+ * DuckDB's copy of the bench workspace: the rows of `select` (run on SQLite; its columns, in order,
+ * are `columns`: name -> DuckDB type), exported once to `<key>-duck-<workspace>.csv` in perf/.data and
+ * loaded into an in-memory table `events`. Both steps are untimed by the benches (`loadS` reports them).
+ */
+export async function duckdbEvents(key: string, dbFile: string, select: string, columns: Record<string, string>): Promise<{ con: DuckDBConnection; loadS: number; close(): void }> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const csv = path.join(DATA, `${key}-duck-${path.basename(path.dirname(dbFile))}.csv`);
+  const t0 = performance.now();
+  if (!fs.existsSync(csv)) {
+    const { db, close } = openDatabase(dbFile, { readonly: true });
+    const out = fs.openSync(csv + '.tmp', 'w');
+    let buf: string[] = [Object.keys(columns).join(',')];
+    const esc = (v: unknown): string => (v === null || v === undefined ? '' : typeof v !== 'string' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    for (const r of db.prepare(select).raw().iterate() as Iterable<unknown[]>) {
+      buf.push(r.map(esc).join(','));
+      if (buf.length >= 100_000) {
+        fs.writeSync(out, buf.join('\n') + '\n');
+        buf = [];
+      }
+    }
+    fs.writeSync(out, buf.join('\n') + '\n');
+    fs.closeSync(out);
+    close();
+    fs.renameSync(csv + '.tmp', csv);
+  }
+  const inst = await DuckDBInstance.create(':memory:');
+  const con = await inst.connect();
+  const spec = Object.entries(columns).map(([n, t]) => `'${n}': '${t}'`).join(', ');
+  await con.run(`CREATE TABLE events AS SELECT * FROM read_csv('${csv.replace(/'/g, "''")}', header = true, columns = {${spec}})`);
+  return { con, loadS: (performance.now() - t0) / 1000, close: () => { con.closeSync(); inst.closeSync(); } };
 }

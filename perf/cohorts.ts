@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/main/node/db/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
 import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
-import { coldAndWarm, DATA, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
+import { coldAndWarm, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
 import { monthKey } from '../src/analytics/calendar.ts';
 import type { CohortQuery, CohortResult } from '../src/analytics/cohorts/types.ts';
 
@@ -71,36 +71,11 @@ async function child(argv: string[]): Promise<void> {
 }
 
 async function duckdb(dbFile: string, q: CohortQuery, runs: number): Promise<{ firstMs: number; medianMs: number; counts: Counts; sizes: Record<string, number>; loadS: number }> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const csv = path.join(DATA, `cohorts-duck-${path.basename(path.dirname(dbFile))}.csv`);
-  const t0 = performance.now();
-  if (!fs.existsSync(csv)) {
-    // the same rows (every event) with the columns the definition needs, exported from SQLite (untimed)
-    const { db, close } = openDatabase(dbFile, { readonly: true });
-    const out = fs.openSync(csv + '.tmp', 'w');
-    let buf: string[] = ['seq,time,type,user_id,order_id,amount,currency'];
-    const esc = (v: string | number | null): string => (v === null ? '' : typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-    const rows = db.prepare(`SELECT seq, time, type, user_id,
-        CASE WHEN type IN ('order.placed', 'order.completed', 'order.cancelled') THEN ref WHEN type = 'payment.refunded' THEN json_extract(data, '$.order_id') END,
-        amount, currency
-      FROM events ORDER BY seq`).raw().iterate() as Iterable<(string | number | null)[]>;
-    for (const r of rows) {
-      buf.push(r.map(esc).join(','));
-      if (buf.length >= 100_000) {
-        fs.writeSync(out, buf.join('\n') + '\n');
-        buf = [];
-      }
-    }
-    fs.writeSync(out, buf.join('\n') + '\n');
-    fs.closeSync(out);
-    close();
-    fs.renameSync(csv + '.tmp', csv);
-  }
-  const inst = await DuckDBInstance.create(':memory:');
-  const con = await inst.connect();
-  await con.run(`CREATE TABLE events AS SELECT * FROM read_csv('${csv.replace(/'/g, "''")}', header = true,
-    columns = {'seq': 'BIGINT', 'time': 'BIGINT', 'type': 'VARCHAR', 'user_id': 'VARCHAR', 'order_id': 'VARCHAR', 'amount': 'BIGINT', 'currency': 'VARCHAR'})`);
-  const loadS = (performance.now() - t0) / 1000;
+  // the same rows, with the columns the definition needs (exported from SQLite and loaded untimed)
+  const { con, loadS, close } = await duckdbEvents('cohorts', dbFile, `SELECT seq, time, type, user_id,
+      CASE WHEN type IN ('order.placed', 'order.completed', 'order.cancelled') THEN ref WHEN type = 'payment.refunded' THEN json_extract(data, '$.order_id') END,
+      amount, currency
+    FROM events ORDER BY seq`, { seq: 'BIGINT', time: 'BIGINT', type: 'VARCHAR', user_id: 'VARCHAR', order_id: 'VARCHAR', amount: 'BIGINT', currency: 'VARCHAR' });
   const mi = (t: string) => `(date_part('year', make_timestamp((${t} + ${OFFSET_MS}) * 1000)) * 12 + date_part('month', make_timestamp((${t} + ${OFFSET_MS}) * 1000)) - 1)`;
   const fromIdx = Number(q.from.slice(0, 4)) * 12 + Number(q.from.slice(5, 7)) - 1;
   const toIdx = Number(q.to.slice(0, 4)) * 12 + Number(q.to.slice(5, 7)) - 1;
@@ -123,8 +98,7 @@ async function duckdb(dbFile: string, q: CohortQuery, runs: number): Promise<{ f
     rows = (await con.runAndReadAll(sql)).getRows() as unknown[][];
     times.push(performance.now() - t);
   }
-  con.closeSync();
-  inst.closeSync();
+  close();
   const key = (c: number) => `${Math.floor(c / 12)}-${String((c % 12) + 1).padStart(2, '0')}`;
   const sizes: Record<string, number> = {};
   const counts: Counts = {};

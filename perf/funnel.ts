@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/main/node/db/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
 import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
-import { coldAndWarm, DATA, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
+import { coldAndWarm, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
 import { STANDARD_STEPS, DEFAULT_SESSION_GAP_MS } from '../src/analytics/funnel/definition.ts';
 import { dayKey, dayRange } from '../src/analytics/calendar.ts';
 import type { FunnelQuery, FunnelResult } from '../src/analytics/funnel/types.ts';
@@ -80,32 +80,8 @@ async function child(argv: string[]): Promise<void> {
 }
 
 async function duckdb(dbFile: string, q: FunnelQuery, runs: number): Promise<{ firstMs: number; medianMs: number; reached: number[]; byDevice: Record<string, number[]>; loadS: number }> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  // same rows: the events columns the query needs, exported from SQLite (untimed)
-  const csv = path.join(DATA, `funnel-duck-${path.basename(path.dirname(dbFile))}.csv`);
-  const t0 = performance.now();
-  if (!fs.existsSync(csv)) {
-    const { db, close } = openDatabase(dbFile, { readonly: true });
-    const out = fs.openSync(csv + '.tmp', 'w');
-    let buf: string[] = ['seq,time,type,session_id,device'];
-    const esc = (v: string | null): string => (v === null ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-    for (const r of db.prepare('SELECT seq, time, type, session_id, device FROM events ORDER BY seq').raw().iterate() as Iterable<[number, number, string, string | null, string | null]>) {
-      buf.push(`${r[0]},${r[1]},${r[2]},${esc(r[3])},${esc(r[4])}`);
-      if (buf.length >= 100_000) {
-        fs.writeSync(out, buf.join('\n') + '\n');
-        buf = [];
-      }
-    }
-    fs.writeSync(out, buf.join('\n') + '\n');
-    fs.closeSync(out);
-    close();
-    fs.renameSync(csv + '.tmp', csv);
-  }
-  const inst = await DuckDBInstance.create(':memory:');
-  const con = await inst.connect();
-  await con.run(`CREATE TABLE events AS SELECT * FROM read_csv('${csv.replace(/'/g, "''")}', header = true,
-    columns = {'seq': 'BIGINT', 'time': 'BIGINT', 'type': 'VARCHAR', 'session_id': 'VARCHAR', 'device': 'VARCHAR'})`);
-  const loadS = (performance.now() - t0) / 1000;
+  // the same rows, with the columns the definition needs (exported from SQLite and loaded untimed)
+  const { con, loadS, close } = await duckdbEvents('funnel', dbFile, 'SELECT seq, time, type, session_id, device FROM events ORDER BY seq', { seq: 'BIGINT', time: 'BIGINT', type: 'VARCHAR', session_id: 'VARCHAR', device: 'VARCHAR' });
   const types = q.spec.steps.map((s) => s.eventType);
   const maxSeq = Number((await con.runAndReadAll('SELECT max(seq) FROM events')).getRows()[0]![0]);
   const mult = 2 ** Math.ceil(Math.log2(maxSeq + 2));
@@ -137,8 +113,7 @@ async function duckdb(dbFile: string, q: FunnelQuery, runs: number): Promise<{ f
     rows = (await con.runAndReadAll(sql)).getRows() as unknown[][];
     times.push(performance.now() - t);
   }
-  con.closeSync();
-  inst.closeSync();
+  close();
   const byDevice: Record<string, number[]> = {};
   const reached = new Array<number>(n).fill(0);
   for (const r of rows) {

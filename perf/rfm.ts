@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/main/node/db/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
 import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
-import { coldAndWarm, DATA, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
+import { coldAndWarm, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
 import { dayKey } from '../src/analytics/calendar.ts';
 import { rfmWindow, type RfmParams } from '../src/analytics/rfm/compute.ts';
 import { SEGMENTS } from '../src/analytics/rfm/segments.ts';
@@ -79,34 +79,8 @@ async function child(argv: string[]): Promise<void> {
 }
 
 async function duckdb(dbFile: string, p: RfmParams, runs: number): Promise<{ firstMs: number; medianMs: number; digest: Digest; loadS: number }> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const csv = path.join(DATA, `rfm-duck-${path.basename(path.dirname(dbFile))}.csv`);
-  const t0 = performance.now();
-  if (!fs.existsSync(csv)) {
-    const { db, close } = openDatabase(dbFile, { readonly: true });
-    const out = fs.openSync(csv + '.tmp', 'w');
-    let buf: string[] = ['seq,time,type,user_id,order_id,amount,currency'];
-    const esc = (v: string | number | null): string => (v === null ? '' : typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-    const rows = db.prepare(
-      "SELECT seq, time, type, user_id, CASE WHEN type IN ('order.placed', 'order.completed', 'order.cancelled') THEN ref END, amount, currency FROM events ORDER BY seq",
-    ).raw().iterate() as Iterable<[number, number, string, string | null, string | null, number | null, string | null]>;
-    for (const r of rows) {
-      buf.push(r.map(esc).join(','));
-      if (buf.length >= 100_000) {
-        fs.writeSync(out, buf.join('\n') + '\n');
-        buf = [];
-      }
-    }
-    fs.writeSync(out, buf.join('\n') + '\n');
-    fs.closeSync(out);
-    close();
-    fs.renameSync(csv + '.tmp', csv);
-  }
-  const inst = await DuckDBInstance.create(':memory:');
-  const con = await inst.connect();
-  await con.run(`CREATE TABLE events AS SELECT * FROM read_csv('${csv.replace(/'/g, "''")}', header = true,
-    columns = {'seq': 'BIGINT', 'time': 'BIGINT', 'type': 'VARCHAR', 'user_id': 'VARCHAR', 'order_id': 'VARCHAR', 'amount': 'BIGINT', 'currency': 'VARCHAR'})`);
-  const loadS = (performance.now() - t0) / 1000;
+  // the same rows, with the columns the definition needs (exported from SQLite and loaded untimed)
+  const { con, loadS, close } = await duckdbEvents('rfm', dbFile, "SELECT seq, time, type, user_id, CASE WHEN type IN ('order.placed', 'order.completed', 'order.cancelled') THEN ref END, amount, currency FROM events ORDER BY seq", { seq: 'BIGINT', time: 'BIGINT', type: 'VARCHAR', user_id: 'VARCHAR', order_id: 'VARCHAR', amount: 'BIGINT', currency: 'VARCHAR' });
   const w = rfmWindow(p.asOf, p.timezone);
   const asOfDay = `DATE '${p.asOf}'`;
   const sql = `
@@ -148,8 +122,7 @@ async function duckdb(dbFile: string, p: RfmParams, runs: number): Promise<{ fir
     rows = (await con.runAndReadAll(sql)).getRows() as unknown[][];
     times.push(performance.now() - t);
   }
-  con.closeSync();
-  inst.closeSync();
+  close();
   rows.sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
   const h = createHash('sha256');
   const segments: Record<string, number> = {};
