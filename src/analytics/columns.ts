@@ -139,7 +139,7 @@ function maxCode(a: CodeArray): number {
 
 export class EventColumns {
   length = 0;
-  /** the highest events.seq appended */
+  /** the highest events.seq appended (a cache of some event types: the highest seq examined) */
   lastSeq = 0;
   /** the latest event time appended (-Infinity when empty) */
   maxTime = -Infinity;

@@ -16,6 +16,12 @@
  */
 import { rowsOfType, type EventColumns } from '../columns.ts';
 
+/**
+ * Every event type the customer analytics read (this extraction, and RFM's, which reads a subset):
+ * the worker's customer cache holds only these rows.
+ */
+export const CUSTOMER_EVENT_TYPES = ['user.registered', 'order.completed', 'order.cancelled', 'payment.refunded'] as const;
+
 export interface CustomerOrders {
   /** the columns object and length this was extracted from (reuse while unchanged) */
   readonly source: EventColumns;

@@ -58,6 +58,26 @@ describe('WorkerHost', () => {
     expect(stats.events).toBe(ROWS);
   });
 
+  it('loads method groups on first use and while idle; requests keep their order; unknown methods fail', async () => {
+    const fresh = new WorkerHost(file);
+    try {
+      // sent at once: the first needs the funnel group's modules, the second none; answers keep order
+      const order: string[] = [];
+      await Promise.all([
+        fresh.run('funnel.cache', {}).then((s) => { order.push('funnel'); expect(s.origin).toBeNull(); }),
+        fresh.run('workspace.stats', {}).then((s) => { order.push('stats'); expect(s.events).toBe(ROWS); }),
+      ]);
+      expect(order).toEqual(['funnel', 'stats']);
+      await expect(fresh.run('nope.method' as never, {} as never)).rejects.toThrow(/unknown worker method nope\.method/);
+      // idle long enough for the preload to run; every group still answers
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await fresh.run('customers.cache', { refresh: true })).events).toBe(0); // no customer event types here
+      expect((await fresh.run('customers.cache', {})).lastSeq).toBe(ROWS);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('cannot write: the worker connection is read-only', async () => {
     const ro = openDatabase(file, { readonly: true });
     expect(() => ro.db.exec("INSERT INTO settings (key, value) VALUES ('x', '1')")).toThrow();

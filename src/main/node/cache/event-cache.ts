@@ -9,6 +9,11 @@
  * - catchUp(): append the rows with seq > the last loaded seq (sync only appends), so the cache grows
  *   incrementally; no full reload after a sync.
  * - persistIfDue(): rewrite the snapshot after a rebuild, or once enough new rows were appended.
+ *
+ * A cache may hold only some event types (`types`; e.g. the customer analytics read registrations,
+ * completions, cancellations and refunds: ~5% of the rows). It reads those rows only, keeps its own
+ * snapshot, and its `lastSeq` is the last seq it has examined (not only loaded), so catching up
+ * never rescans rows of other types.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +30,8 @@ export type Progress = (done: number, total: number) => void;
 export interface EventCacheOptions {
   /** snapshot path (default `<dir of dbFile>/cache/events.v2.bin`) */
   snapshotFile?: string;
+  /** hold only the rows of these event types (default: every type) */
+  types?: readonly string[];
   /** rows appended since the last snapshot before it is rewritten (default max(50,000, 2% of rows)) */
   persistMinRows?: number;
   /** never write snapshots (benchmarks of the rebuild path) */
@@ -45,9 +52,11 @@ const CODED_COLUMNS = ['s_device', 's_traffic_source', 's_category', 's_currency
 const ORDER_EXPR = `CASE WHEN type IN (${ORDER_REF_TYPES.map((t) => `'${t}'`).join(', ')}) THEN ref
   WHEN type = 'payment.refunded' THEN json_extract(data, '$.order_id') END`;
 
-export function snapshotPathFor(dbFile: string): string {
-  return path.join(path.dirname(dbFile), 'cache', SNAPSHOT_NAME);
+export function snapshotPathFor(dbFile: string, name = SNAPSHOT_NAME): string {
+  return path.join(path.dirname(dbFile), 'cache', name);
 }
+
+const sqlString = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
 export class EventCache {
   cols: EventColumns = new EventColumns();
@@ -59,6 +68,9 @@ export class EventCache {
   private samples: IdentitySample[] = [];
   private opened = false;
   private persistedRows = 0;
+  private persistedSeq = 0;
+  /** sorted event types of a filtered cache, null = every type */
+  private readonly types: string[] | null;
   private su = new SessionUsers();
   private suFor: EventColumns | null = null;
   private readonly q: { maxSeq: Statement<[], number | null>; chunk: Statement<[number, number], RawRow>; small: Statement<[number], SmallRow>; idHash: Statement<[number], number> };
@@ -78,6 +90,10 @@ export class EventCache {
     this.db = db;
     this.opts = opts;
     this.snapshotFile = opts.snapshotFile ?? snapshotPathFor(dbFile);
+    this.types = opts.types ? [...new Set(opts.types)].sort() : null;
+    // `+type`: never through the (type, time) index, which would sort every matching row by seq on
+    // each chunk; a rowid range scan reads a catch-up's few new pages (and a rebuild's whole table once).
+    const only = this.types ? ` AND +type IN (${this.types.map(sqlString).join(', ')})` : '';
     this.q = {
       maxSeq: db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck(),
       // The low-cardinality columns travel as one string per row (one dictionary lookup for all eight).
@@ -86,7 +102,7 @@ export class EventCache {
            type || char(31) || ifnull(device, '') || char(31) || ifnull(traffic_source, '') || char(31) || ifnull(category, '') || char(31) ||
            ifnull(currency, '') || char(31) || ifnull(code, '') || char(31) || ifnull(experiment_id, '') || char(31) || ifnull(variant, ''),
            ${ORDER_EXPR}
-         FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+         FROM events WHERE seq > ?${only} ORDER BY seq LIMIT ?`,
       ).raw(),
       small: db.prepare<[number], SmallRow>('SELECT type, device, traffic_source, category, currency, code, experiment_id, variant FROM events WHERE seq = ?').raw(),
       idHash: db.prepare<[number], number>('SELECT id_hash FROM events WHERE seq = ?').pluck(),
@@ -96,7 +112,7 @@ export class EventCache {
     this.coded = hasStrings && CODED_COLUMNS.every((c) => logCols.has(c))
       ? {
         chunk: db.prepare<[number, number], CodedRow>(
-          `SELECT seq, time, session_id, user_id, amount, type, ${ORDER_EXPR}, ${CODED_COLUMNS.join(', ')} FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?`,
+          `SELECT seq, time, session_id, user_id, amount, type, ${ORDER_EXPR}, ${CODED_COLUMNS.join(', ')} FROM event_log WHERE seq > ?${only} ORDER BY seq LIMIT ?`,
         ).raw(),
         strings: db.prepare<[number], [number, string]>('SELECT code, value FROM event_strings WHERE code > ? ORDER BY code').raw(),
       }
@@ -120,7 +136,9 @@ export class EventCache {
       else {
         try {
           const snap = readSnapshot(this.snapshotFile);
-          reason = this.staleReason(snap.samples, snap.cols.lastSeq);
+          reason = JSON.stringify(snap.types) !== JSON.stringify(this.types)
+            ? `snapshot holds other event types (${snap.types?.join(', ') ?? 'all'})`
+            : this.staleReason(snap.samples, snap.cols.lastSeq);
           if (reason === null) {
             this.cols = snap.cols;
             this.samples = snap.samples;
@@ -128,6 +146,7 @@ export class EventCache {
             this.snapshotBytes = snap.bytes;
             this.snapshotSeq = snap.cols.lastSeq;
             this.persistedRows = snap.cols.length;
+            this.persistedSeq = snap.cols.lastSeq;
           }
         } catch (e) {
           if (!(e instanceof SnapshotError)) throw e;
@@ -140,6 +159,7 @@ export class EventCache {
         this.origin = 'rebuild';
         this.rebuildReason = reason;
         this.persistedRows = 0;
+        this.persistedSeq = 0;
       }
     }
     this.catchUp(progress, check);
@@ -179,8 +199,9 @@ export class EventCache {
       this.strings = [];
       this.combosFor = cols;
     }
-    const total = max - cols.lastSeq;
-    cols.reserve(total);
+    const from = cols.lastSeq;
+    const total = max - from;
+    if (!this.types) cols.reserve(total);
     let appended = 0;
     // Bulk reads go through SQLite's page cache rather than the memory map, so the file's pages do
     // not count against the worker's RSS; the previous setting is restored afterwards.
@@ -193,11 +214,17 @@ export class EventCache {
         if (n === 0) break;
         appended += n;
         this.addSample(cols.lastSeq);
-        progress(appended, total);
+        progress(Math.min(cols.lastSeq - from, total), total);
         if (n < LOAD_CHUNK) break;
       }
     } finally {
       if (mmap) this.db.pragma(`mmap_size = ${mmap}`);
+    }
+    if (this.types && max > cols.lastSeq) {
+      // every row up to max was examined: rows of other types are never read again
+      cols.lastSeq = max;
+      this.addSample(max);
+      progress(total, total);
     }
     return appended;
   }
@@ -205,6 +232,7 @@ export class EventCache {
   /** One chunk from the `events` table (0001 layout): low-cardinality columns as one combined string. */
   private appendChunk(cols: EventColumns): number {
     const rows = this.q.chunk.all(cols.lastSeq, LOAD_CHUNK);
+    cols.reserve(rows.length); // (a filtered cache cannot reserve up front)
     for (const r of rows) {
       const seq = r[0];
       let small = this.combos.get(r[5]);
@@ -217,6 +245,7 @@ export class EventCache {
   /** One chunk from `event_log` (0004 layout): its integer codes map to ours through event_strings. */
   private appendCoded(cols: EventColumns): number {
     const rows = this.coded!.chunk.all(cols.lastSeq, LOAD_CHUNK);
+    cols.reserve(rows.length); // (a filtered cache cannot reserve up front)
     const small = new Uint32Array(SMALL_COLUMNS.length);
     const maps = this.codeMaps;
     const nCoded = CODED_COLUMNS.length;
@@ -285,14 +314,16 @@ export class EventCache {
   /** Write the snapshot when it is missing or enough rows were appended since it was written. */
   persistIfDue(force = false): boolean {
     if (this.opts.noPersist || !this.opened) return false;
-    const fresh = this.cols.length - this.persistedRows;
-    const min = this.opts.persistMinRows ?? Math.max(50_000, Math.round(this.cols.length * 0.02));
+    // a filtered cache also counts the rows it examined, so a restart does not rescan them
+    const fresh = this.types ? Math.max(this.cols.length - this.persistedRows, this.cols.lastSeq - this.persistedSeq) : this.cols.length - this.persistedRows;
+    const min = this.opts.persistMinRows ?? Math.max(50_000, Math.round((this.types ? this.cols.lastSeq : this.cols.length) * 0.02));
     const missing = this.snapshotSeq === null || !fs.existsSync(this.snapshotFile);
     if (!force && !(missing && this.cols.length > 0) && fresh < min) return false;
     if (!force && fresh === 0 && !missing) return false;
-    this.snapshotBytes = writeSnapshot(this.snapshotFile, this.cols, this.samples);
+    this.snapshotBytes = writeSnapshot(this.snapshotFile, this.cols, this.samples, this.types);
     this.snapshotSeq = this.cols.lastSeq;
     this.persistedRows = this.cols.length;
+    this.persistedSeq = this.cols.lastSeq;
     return true;
   }
 

@@ -1,5 +1,6 @@
 /**
- * The event cache's versioned binary snapshot (`<workspace>/cache/events.v2.bin`):
+ * The event cache's versioned binary snapshot (`<workspace>/cache/events.v2.bin`, and
+ * `customers.v2.bin` for the cache of the event types customer analytics read):
  *
  *   "MLEVCACH"  u32 format (2)  u32 header bytes  header JSON (UTF-8)  pad to 8
  *   blocks, each 8-byte aligned: time f64[rows], amount f64[rows], one code array per column
@@ -32,11 +33,13 @@ interface Header {
   maxTime: number | null;
   createdAt: number;
   samples: IdentitySample[];
+  /** the event types a filtered cache holds (absent or null: every type) */
+  types?: string[] | null;
   columns: { name: string; width: 1 | 2 | 4 | 8; block: BlockRef }[];
   dicts: { name: CodeColumn; count: number; lengths: BlockRef; text: BlockRef }[];
 }
 
-export interface Snapshot { cols: EventColumns; samples: IdentitySample[]; createdAt: number; bytes: number }
+export interface Snapshot { cols: EventColumns; samples: IdentitySample[]; types: string[] | null; createdAt: number; bytes: number }
 
 export class SnapshotError extends Error {
   constructor(message: string) {
@@ -52,13 +55,13 @@ function bytesOf(a: ArrayBufferView, n: number): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, n * el);
 }
 
-/** Write the snapshot atomically; returns its size in bytes. */
-export function writeSnapshot(file: string, cols: EventColumns, samples: IdentitySample[]): number {
+/** Write the snapshot atomically (`types`: what a filtered cache holds); returns its size in bytes. */
+export function writeSnapshot(file: string, cols: EventColumns, samples: IdentitySample[], types: readonly string[] | null = null): number {
   const n = cols.length;
   const blocks: Buffer[] = [];
   const header: Header = {
     format: SNAPSHOT_FORMAT, rows: n, lastSeq: cols.lastSeq, maxTime: Number.isFinite(cols.maxTime) ? cols.maxTime : null,
-    createdAt: Date.now(), samples, columns: [], dicts: [],
+    createdAt: Date.now(), samples, types: types ? [...types] : null, columns: [], dicts: [],
   };
   let offset = 0; // relative to the data start; fixed up below
   const add = (buf: Buffer): BlockRef => {
@@ -197,5 +200,5 @@ export function readSnapshot(file: string): Snapshot {
     length: n, lastSeq: header.lastSeq, maxTime: header.maxTime ?? -Infinity,
     time: col('time') as Float64Array, amount: col('amount') as Float64Array, codes, dicts,
   });
-  return { cols, samples: header.samples, createdAt: header.createdAt, bytes: size };
+  return { cols, samples: header.samples, types: header.types ?? null, createdAt: header.createdAt, bytes: size };
 }

@@ -1,24 +1,17 @@
 /**
- * Opening the workspace database: one read-write connection (migrated on open) for the main
- * process, read-only connections for the analytics worker.
+ * Opening the workspace database with Kysely: the main process's read-write connection (migrated
+ * on open; read-only opens never migrate). The analytics worker opens a bare read-only connection
+ * (connection.ts) instead.
  */
 import { Kysely, SqliteDialect } from 'kysely';
-import { sqliteConstructor, type Database } from './sqlite.ts';
+import type { Database } from './sqlite.ts';
 import { migrate, type AppliedMigration } from './migrate.ts';
+import { openConnection, type ConnectionOptions } from './connection.ts';
 import type { DB } from './schema.ts';
 
-export interface OpenOptions {
-  /** open read-only (the analytics worker); never migrates */
-  readonly?: boolean;
+export interface OpenOptions extends ConnectionOptions {
   /** skip migrations (tests of the migrator) */
   migrate?: boolean;
-  /**
-   * page cache limit in MiB (default 256 read-write, 64 read-only; allocated only as pages are
-   * used). The dedup index of a 10M-event store is ~200 MiB; keeping it cached keeps ingest fast.
-   */
-  cacheMiB?: number;
-  /** busy timeout in ms (default 5000) */
-  busyTimeoutMs?: number;
 }
 
 export interface OpenDatabase {
@@ -29,51 +22,16 @@ export interface OpenDatabase {
   close(): void;
 }
 
-/** Page size for new database files: large pages cut the per-page WAL and syscall cost of bulk ingest. */
-export const PAGE_SIZE = 16384;
+export { PAGE_SIZE } from './connection.ts';
 
 export function openDatabase(file: string, opts: OpenOptions = {}): OpenDatabase {
-  const Ctor = sqliteConstructor();
-  const readonly = opts.readonly === true;
-  const db = new Ctor(file, { readonly, fileMustExist: readonly, timeout: opts.busyTimeoutMs ?? 5000 });
+  const conn = openConnection(file, opts);
   try {
-    const cacheKiB = Math.round((opts.cacheMiB ?? (readonly ? 64 : 256)) * 1024);
-    if (!readonly) {
-      // page_size only takes effect on a new (empty) file, before WAL is switched on.
-      db.pragma(`page_size = ${PAGE_SIZE}`);
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (String(mode).toLowerCase() !== 'wal' && !db.memory) throw new Error(`could not switch ${file} to WAL mode (got ${String(mode)})`);
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('wal_autocheckpoint = 4000');
-      db.pragma('journal_size_limit = 268435456');
-    } else {
-      db.pragma('query_only = ON');
-    }
-    db.pragma(`cache_size = -${cacheKiB}`);
-    db.pragma('temp_store = MEMORY');
-    db.pragma(`mmap_size = ${readonly ? 1 << 30 : 256 << 20}`);
-    const applied = !readonly && opts.migrate !== false ? migrate(db) : [];
-    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: db }) });
-    return {
-      db,
-      kysely,
-      applied,
-      close() {
-        if (db.open) {
-          if (!readonly) {
-            try {
-              db.pragma('optimize');
-            } catch {
-              // best effort
-            }
-          }
-          db.close();
-        }
-      },
-    };
+    const applied = !conn.db.readonly && opts.migrate !== false ? migrate(conn.db) : [];
+    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: conn.db }) });
+    return { db: conn.db, kysely, applied, close: conn.close };
   } catch (e) {
-    db.close();
+    conn.close();
     throw e;
   }
 }

@@ -129,6 +129,9 @@ export function createCohortHandlers(ctx: ServiceContext, opts: CohortServiceOpt
     startBackgroundJob({
       db, clock: ctx.clock, everyMs: opts.tickMs ?? 60_000, firstAfterMs: 5_000,
       async tick(now) {
+        // keeps the customer cache (cohorts, RFM) caught up and its snapshot current, so the
+        // Cohorts and Segments pages answer at once and a restart has little to read
+        await ctx.worker.run('customers.cache', { refresh: true });
         const month = monthKey(now, ctx.settings.get().timezone);
         const done = db.prepare("SELECT 1 FROM cohort_runs WHERE trigger = 'scheduled' AND schedule_month = ?").get(month);
         if (!done) await runScheduled(now);

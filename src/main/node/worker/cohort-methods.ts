@@ -10,7 +10,7 @@ import type { CohortComputation } from '../../../analytics/cohorts/compute.ts';
 import type { CohortCustomersPage, CohortQuery, CohortResult } from '../../../analytics/cohorts/types.ts';
 import { canonicalJson } from '../../../analytics/funnel/definition.ts';
 import { periodKeyOf } from '../../../analytics/cohorts/periods.ts';
-import type { MethodCtx, SharedCache } from './funnel-methods.ts';
+import type { MethodCtx, SharedCache } from './cache-access.ts';
 
 export interface CohortCellQuery { query: CohortQuery; cohort: string; offset: number | null; breakdownValue: string | null }
 

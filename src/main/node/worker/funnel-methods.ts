@@ -4,15 +4,15 @@
  * typed-array kernel and the Arquero aggregation, and reports progress in phases
  * 'load' -> 'sessionize' -> 'match' -> 'aggregate'. Every phase polls the cancel flag.
  */
-import type { Database } from '../db/index.ts';
-import { EventCache, type EventCacheOptions } from '../cache/event-cache.ts';
+import type { Database } from '../db/sqlite.ts';
+import type { EventCacheOptions } from '../cache/event-cache.ts';
+import { createCacheAccess, type MethodCtx, type SharedCache } from './cache-access.ts';
 import { loadSegments } from '../cache/segments.ts';
 import { computeFunnel, type FunnelComputation } from '../../../analytics/funnel/kernel.ts';
 import { aggregateFunnel } from '../../../analytics/funnel/aggregate.ts';
 import { drilldown } from '../../../analytics/funnel/drilldown.ts';
 import { canonicalJson } from '../../../analytics/funnel/definition.ts';
 import type { DrilldownPage, FunnelCacheStatus, FunnelQuery, FunnelResult, Watermark } from '../../../analytics/funnel/types.ts';
-import { CODE_COLUMNS } from '../../../analytics/columns.ts';
 
 export interface DrilldownQuery { query: FunnelQuery; step: number; offset: number; limit: number }
 
@@ -23,48 +23,14 @@ export interface FunnelWorkerMethods {
   'funnel.cache': { params: { refresh?: boolean; persist?: boolean }; result: FunnelCacheStatus };
 }
 
-/** The worker's per-call context (structurally the worker's own Ctx). */
-export interface MethodCtx { progress(done: number, total: number, phase: string): void; check(): void }
-
 type Methods = { [M in keyof FunnelWorkerMethods]: (params: FunnelWorkerMethods[M]['params'], ctx: MethodCtx) => FunnelWorkerMethods[M]['result'] };
 
 const LRU_SIZE = 1;
 
-/** The shared event cache and its readiness step (other analytics reuse both). */
-export interface SharedCache { cache: EventCache; ready(ctx: MethodCtx): number }
-
 export function createFunnelMethods(db: Database, dbFile: string, opts: EventCacheOptions = {}): Methods & SharedCache {
-  const cache = new EventCache(db, dbFile, opts);
   const recent = new Map<string, FunnelComputation>();
-  let persistTimer: ReturnType<typeof setImmediate> | null = null;
-
-  /** Open / verify / catch up; returns the load time. */
-  function ready(ctx: MethodCtx): number {
-    const t0 = performance.now();
-    if (!cache.verify()) recent.clear();
-    const progress = (done: number, total: number) => {
-      ctx.progress(done, total, 'load');
-    };
-    if (!cache.isOpen) {
-      recent.clear();
-      cache.open(progress, () => ctx.check());
-    } else if (cache.catchUp(progress, () => ctx.check()) > 0) recent.clear();
-    schedulePersist();
-    return performance.now() - t0;
-  }
-
-  /** Write the snapshot after the current call has answered (never on the query's clock). */
-  function schedulePersist(): void {
-    if (persistTimer || opts.noPersist) return;
-    persistTimer = setImmediate(() => {
-      persistTimer = null;
-      try {
-        cache.persistIfDue();
-      } catch {
-        /* a failed snapshot write only costs the next cold start a rebuild */
-      }
-    });
-  }
+  const access = createCacheAccess(db, dbFile, opts, () => recent.clear());
+  const { cache, ready } = access;
 
   function watermark(): Watermark {
     const c = cache.cols;
@@ -103,8 +69,7 @@ export function createFunnelMethods(db: Database, dbFile: string, opts: EventCac
   }
 
   return {
-    cache,
-    ready,
+    ...access,
     'funnel.run'(q, ctx) {
       const started = performance.now();
       const loadMs = ready(ctx);
@@ -123,13 +88,7 @@ export function createFunnelMethods(db: Database, dbFile: string, opts: EventCac
     'funnel.cache'(p, ctx) {
       if (p.refresh) ready(ctx);
       if (p.persist) cache.persistIfDue(true);
-      const dictionaries: Record<string, number> = {};
-      for (const c of CODE_COLUMNS) dictionaries[c] = cache.cols.dicts[c].size - 1;
-      return {
-        events: cache.cols.length, lastSeq: cache.cols.lastSeq, lastTime: Number.isFinite(cache.cols.maxTime) ? cache.cols.maxTime : null,
-        origin: cache.origin, rebuildReason: cache.rebuildReason, snapshotFile: cache.snapshotFile, snapshotBytes: cache.snapshotBytes,
-        snapshotSeq: cache.snapshotSeq, memoryBytes: cache.memoryBytes(), dictionaries,
-      };
+      return access.status();
     },
   };
 }

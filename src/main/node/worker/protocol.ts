@@ -14,6 +14,7 @@ import type { ReconWorkerMethods } from './recon-methods.ts';
 import type { PayoutWorkerMethods } from './payout-methods.ts';
 import type { CohortWorkerMethods } from './cohort-methods.ts';
 import type { RfmWorkerMethods } from './rfm-methods.ts';
+import type { CustomerCacheWorkerMethods } from './customer-cache.ts';
 
 export interface LiveQuery {
   now: number;
@@ -27,7 +28,7 @@ export interface LiveQuery {
   day?: string;
 }
 
-export interface WorkerMethods extends FunnelWorkerMethods, ReconWorkerMethods, PayoutWorkerMethods, CohortWorkerMethods, RfmWorkerMethods {
+export interface WorkerMethods extends FunnelWorkerMethods, ReconWorkerMethods, PayoutWorkerMethods, CohortWorkerMethods, RfmWorkerMethods, CustomerCacheWorkerMethods {
   'live.snapshot': { params: LiveQuery; result: LiveSnapshot };
   'workspace.stats': { params: Record<string, never>; result: WorkspaceStats };
   /** scans every event row once (used by tests and the bench to prove cancellation/progress and UI responsiveness) */

@@ -3,7 +3,7 @@
  * shared columnar event cache (the same one funnels use, caught up before every run), then the
  * scores, segments and summary. Progress phases: 'load' -> 'extract' -> 'score'.
  */
-import type { SharedCache, MethodCtx } from './funnel-methods.ts';
+import type { SharedCache, MethodCtx } from './cache-access.ts';
 import { extractCustomerOrders } from '../../../analytics/rfm/orders.ts';
 import { computeRfm, rfmWindow, type RfmColumns, type RfmParams, type RfmSummary } from '../../../analytics/rfm/compute.ts';
 
