@@ -6,6 +6,11 @@
  *
  *   cold        a fresh worker with no snapshot: rebuild the cache from SQLite -> result
  *   cold+snap   a fresh worker with the cache snapshot on disk: start -> result, then warm runs
+ *   running     (cohorts, RFM) the first query of a running app: the worker has been up for
+ *               RUNNING_IDLE_MS (its modules loaded while idle), the snapshot not yet read
+ *
+ * and DuckDB's: warm (the rows in an in-memory table, the query repeated) and cold (a fresh Node
+ * process loads DuckDB, opens a database file of the same rows and runs the query once).
  *
  * A bench module runs `child()` when started with `--child DBFILE RUNS` and prints its ChildOut as
  * the last line of stdout.
@@ -19,6 +24,7 @@ import { openDatabase } from '../src/main/node/db/index.ts';
 import { importFile } from '../src/main/node/import/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
 import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
+import { CUSTOMER_SNAPSHOT_NAME } from '../src/main/node/worker/customer-cache.ts';
 import type { GeneratorOptions } from './gen-events.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
@@ -82,19 +88,27 @@ export async function ensureWorkspace(key: string, o: CacheBenchOptions, gen: Ge
   return file;
 }
 
-/** Run the bench module `self` as `--child DBFILE RUNS`; its last stdout line is the result. */
-export function runChild<T>(self: string, dbFile: string, runs: number): T {
-  const r = spawnSync(process.execPath, [self, '--child', dbFile, String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+/** Run the bench module `self` as `--child DBFILE RUNS [IDLE_MS]`; its last stdout line is the result. */
+export function runChild<T>(self: string, dbFile: string, runs: number, idleMs = 0): T {
+  const r = spawnSync(process.execPath, [self, '--child', dbFile, String(runs), String(idleMs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`benchmark child failed (${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T;
 }
+
+/** How long the "running app" scenario's worker is up before its first query. */
+export const RUNNING_IDLE_MS = 2000;
+
+/** Which worker cache a bench reads: funnels the cache of every event, cohorts and RFM the customer cache. */
+export type BenchCache = 'funnel' | 'customers';
+
+export const benchSnapshot = (dbFile: string, which: BenchCache): string => (which === 'funnel' ? snapshotPathFor(dbFile) : snapshotPathFor(dbFile, CUSTOMER_SNAPSHOT_NAME));
 
 /**
  * The Marketlens scenarios: cold without a snapshot (`coldRuns` warm runs after it; only with
  * `o.cold`), then cold with the snapshot on disk followed by `o.runs` warm runs.
  */
-export async function coldAndWarm<T>(self: string, dbFile: string, o: CacheBenchOptions, coldRuns: number): Promise<{ cold: T | null; warm: T }> {
-  const snap = snapshotPathFor(dbFile);
+export async function coldAndWarm<T>(self: string, dbFile: string, o: CacheBenchOptions, coldRuns: number, which: BenchCache): Promise<{ cold: T | null; warm: T; running: T | null }> {
+  const snap = benchSnapshot(dbFile, which);
   let cold: T | null = null;
   if (o.cold) {
     fs.rmSync(snap, { force: true });
@@ -104,11 +118,17 @@ export async function coldAndWarm<T>(self: string, dbFile: string, o: CacheBench
   if (!fs.existsSync(snap)) {
     // the snapshot is written after the first answer; make sure it exists for the next scenario
     const host = new WorkerHost(dbFile);
-    await host.run('funnel.cache', { refresh: true, persist: true });
+    await host.run(which === 'funnel' ? 'funnel.cache' : 'customers.cache', { refresh: true, persist: true });
     await host.close();
   }
   log('Marketlens cold with snapshot, then warm runs ...');
-  return { cold, warm: runChild<T>(self, dbFile, o.runs) };
+  const warm = runChild<T>(self, dbFile, o.runs);
+  let running: T | null = null;
+  if (which === 'customers') {
+    log(`Marketlens in a running app (worker up ${RUNNING_IDLE_MS} ms, nothing loaded), first query ...`);
+    running = runChild<T>(self, dbFile, 0, RUNNING_IDLE_MS);
+  }
+  return { cold, warm, running };
 }
 
 /**
@@ -116,7 +136,7 @@ export async function coldAndWarm<T>(self: string, dbFile: string, o: CacheBench
  * are `columns`: name -> DuckDB type), exported once to `<key>-duck-<workspace>.csv` in perf/.data and
  * loaded into an in-memory table `events`. Both steps are untimed by the benches (`loadS` reports them).
  */
-export async function duckdbEvents(key: string, dbFile: string, select: string, columns: Record<string, string>): Promise<{ con: DuckDBConnection; loadS: number; close(): void }> {
+export async function duckdbEvents(key: string, dbFile: string, select: string, columns: Record<string, string>): Promise<{ con: DuckDBConnection; loadS: number; close(): void; cold(sql: string, runs: number): Promise<number[]> }> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const csv = path.join(DATA, `${key}-duck-${path.basename(path.dirname(dbFile))}.csv`);
   const t0 = performance.now();
@@ -141,5 +161,48 @@ export async function duckdbEvents(key: string, dbFile: string, select: string, 
   const con = await inst.connect();
   const spec = Object.entries(columns).map(([n, t]) => `'${n}': '${t}'`).join(', ');
   await con.run(`CREATE TABLE events AS SELECT * FROM read_csv('${csv.replace(/'/g, "''")}', header = true, columns = {${spec}})`);
-  return { con, loadS: (performance.now() - t0) / 1000, close: () => { con.closeSync(); inst.closeSync(); } };
+  return {
+    con, loadS: (performance.now() - t0) / 1000, close: () => { con.closeSync(); inst.closeSync(); },
+    cold: async (sql, runs) => duckdbCold(await duckdbFile(csv, spec), sql, runs),
+  };
+}
+
+/** A DuckDB database file holding the CSV's rows as table `events` (written once, untimed). */
+async function duckdbFile(csv: string, spec: string): Promise<string> {
+  const file = csv.replace(/\.csv$/, '.duckdb');
+  if (fs.existsSync(file)) return file;
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  fs.rmSync(file + '.tmp', { force: true });
+  const inst = await DuckDBInstance.create(file + '.tmp');
+  const con = await inst.connect();
+  await con.run(`CREATE TABLE events AS SELECT * FROM read_csv('${csv.replace(/'/g, "''")}', header = true, columns = {${spec}})`);
+  await con.run('CHECKPOINT');
+  con.closeSync();
+  inst.closeSync();
+  fs.rmSync(file + '.tmp.wal', { force: true });
+  fs.renameSync(file + '.tmp', file);
+  return file;
+}
+
+/**
+ * DuckDB cold, the counterpart of Marketlens' cold start: each run is a fresh Node process that
+ * loads DuckDB, opens `file` read-only and runs `sql` once (timed from before the import to the
+ * rows). Returns each run's time in ms.
+ */
+function duckdbCold(file: string, sql: string, runs: number): number[] {
+  const api = import.meta.resolve('@duckdb/node-api');
+  const script = `const t0 = performance.now();
+    const { DuckDBInstance } = await import(${JSON.stringify(api)});
+    const inst = await DuckDBInstance.create(${JSON.stringify(file)}, { access_mode: 'READ_ONLY' });
+    const con = await inst.connect();
+    const rows = (await con.runAndReadAll(${JSON.stringify(sql)})).getRows().length;
+    process.stdout.write(JSON.stringify({ ms: performance.now() - t0, rows }) + '\\n');
+    con.closeSync(); inst.closeSync();`;
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (r.status !== 0) throw new Error('DuckDB cold run failed');
+    out.push((JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ms: number }).ms);
+  }
+  return out;
 }

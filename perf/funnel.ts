@@ -23,8 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/main/node/db/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
-import { snapshotPathFor } from '../src/main/node/cache/event-cache.ts';
-import { coldAndWarm, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
+import { benchSnapshot, coldAndWarm, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
 import { STANDARD_STEPS, DEFAULT_SESSION_GAP_MS } from '../src/analytics/funnel/definition.ts';
 import { dayKey, dayRange } from '../src/analytics/calendar.ts';
 import type { FunnelQuery, FunnelResult } from '../src/analytics/funnel/types.ts';
@@ -195,9 +194,9 @@ export async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--child') return child(argv.slice(1));
   const o = parseCacheBenchArgs(argv, { page: true });
   const dbFile = await ensureWorkspace('funnel', o, { sessions: true, spacingMs: SPACING_MS }, 'session events');
-  const snap = snapshotPathFor(dbFile);
+  const snap = benchSnapshot(dbFile, 'funnel');
   const q = benchQuery(dbFile, 'bench');
-  const { cold, warm } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 1);
+  const { cold, warm } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 1, 'funnel');
   let duck: Awaited<ReturnType<typeof duckdb>> | null = null;
   if (o.duckdb) {
     log('DuckDB ...');
