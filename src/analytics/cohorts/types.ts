@@ -72,6 +72,7 @@ export interface OffsetAverage {
 
 export interface CohortMatrix { rows: CohortRow[]; averages: OffsetAverage[]; milestones: Record<string, number | null> }
 
+/** The data a result saw: the last event seq examined (any type), the latest customer event's time, the customer events held. */
 export interface CohortWatermark { seq: number; time: number | null; events: number }
 
 export interface CohortResult {

@@ -264,7 +264,7 @@ export function CohortsPage() {
                 </TableBody>
               </Table>
               <Typography variant="caption" color="text.secondary">
-                Computed in {r.timing.totalMs} ms over {formatInt(r.watermark.events)} events (up to seq {r.watermark.seq}); run #{r.runId}. Orders counted {formatInt(r.orders.counted)}, cancelled {formatInt(r.orders.cancelled)}, refunded excluded {formatInt(r.orders.refundedExcluded)}.
+                Computed in {r.timing.totalMs} ms over {formatInt(r.watermark.events)} customer events (registrations, orders, cancellations, refunds; data up to seq {r.watermark.seq}); run #{r.runId}. Orders counted {formatInt(r.orders.counted)}, cancelled {formatInt(r.orders.cancelled)}, refunded excluded {formatInt(r.orders.refundedExcluded)}.
               </Typography>
             </CardContent>
           </Card>
