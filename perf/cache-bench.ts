@@ -88,9 +88,22 @@ export async function ensureWorkspace(key: string, o: CacheBenchOptions, gen: Ge
   return file;
 }
 
-/** Run the bench module `self` as `--child DBFILE RUNS [IDLE_MS]`; its last stdout line is the result. */
-export function runChild<T>(self: string, dbFile: string, runs: number, idleMs = 0): T {
-  const r = spawnSync(process.execPath, [self, '--child', dbFile, String(runs), String(idleMs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+const INPUT_ENV = 'MARKETLENS_BENCH_INPUT';
+
+/**
+ * The query a bench child runs, as its parent computed it (deriving it scans the events table, which
+ * would count in the child's peak RSS); null when the child was started by hand.
+ */
+export function parentInput<T>(): T | null {
+  const v = process.env[INPUT_ENV];
+  return v ? (JSON.parse(v) as T) : null;
+}
+
+/** Run the bench module `self` as `--child DBFILE RUNS [IDLE_MS]` with `input` for parentInput(); its last stdout line is the result. */
+export function runChild<T>(self: string, dbFile: string, runs: number, idleMs = 0, input: unknown = null): T {
+  const r = spawnSync(process.execPath, [self, '--child', dbFile, String(runs), String(idleMs)], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24, env: { ...process.env, [INPUT_ENV]: JSON.stringify(input) },
+  });
   if (r.status !== 0) throw new Error(`benchmark child failed (${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T;
 }
@@ -107,13 +120,13 @@ export const benchSnapshot = (dbFile: string, which: BenchCache): string => (whi
  * The Marketlens scenarios: cold without a snapshot (`coldRuns` warm runs after it; only with
  * `o.cold`), then cold with the snapshot on disk followed by `o.runs` warm runs.
  */
-export async function coldAndWarm<T>(self: string, dbFile: string, o: CacheBenchOptions, coldRuns: number, which: BenchCache): Promise<{ cold: T | null; warm: T; running: T | null }> {
+export async function coldAndWarm<T>(self: string, dbFile: string, o: CacheBenchOptions, coldRuns: number, which: BenchCache, input: unknown): Promise<{ cold: T | null; warm: T; running: T | null }> {
   const snap = benchSnapshot(dbFile, which);
   let cold: T | null = null;
   if (o.cold) {
     fs.rmSync(snap, { force: true });
     log('Marketlens cold (no snapshot: rebuild from SQLite) ...');
-    cold = runChild<T>(self, dbFile, coldRuns);
+    cold = runChild<T>(self, dbFile, coldRuns, 0, input);
   }
   if (!fs.existsSync(snap)) {
     // the snapshot is written after the first answer; make sure it exists for the next scenario
@@ -122,11 +135,11 @@ export async function coldAndWarm<T>(self: string, dbFile: string, o: CacheBench
     await host.close();
   }
   log('Marketlens cold with snapshot, then warm runs ...');
-  const warm = runChild<T>(self, dbFile, o.runs);
+  const warm = runChild<T>(self, dbFile, o.runs, 0, input);
   let running: T | null = null;
   if (which === 'customers') {
     log(`Marketlens in a running app (worker up ${RUNNING_IDLE_MS} ms, nothing loaded), first query ...`);
-    running = runChild<T>(self, dbFile, 0, RUNNING_IDLE_MS);
+    running = runChild<T>(self, dbFile, 0, RUNNING_IDLE_MS, input);
   }
   return { cold, warm, running };
 }

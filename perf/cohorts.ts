@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/main/node/db/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
-import { benchSnapshot, coldAndWarm, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
+import { benchSnapshot, coldAndWarm, parentInput, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
 import { monthKey } from '../src/analytics/calendar.ts';
 import type { CohortQuery, CohortResult } from '../src/analytics/cohorts/types.ts';
 
@@ -49,7 +49,7 @@ const countsOf = (r: CohortResult): Counts => Object.fromEntries(r.matrix.rows.m
 async function child(argv: string[]): Promise<void> {
   const [dbFile, runsS, idleS] = argv;
   const runs = Number(runsS);
-  const q = benchQuery(dbFile!);
+  const q = parentInput<CohortQuery>() ?? benchQuery(dbFile!);
   let t0 = performance.now();
   const host = new WorkerHost(dbFile!);
   if (Number(idleS ?? 0) > 0) {
@@ -131,7 +131,7 @@ export async function main(argv: string[]): Promise<void> {
   const dbFile = await ensureWorkspace('cohorts-sessions', o, gen, 'events over a year');
   const snap = benchSnapshot(dbFile, 'customers');
   const q = benchQuery(dbFile);
-  const { cold, warm, running } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 1, 'customers');
+  const { cold, warm, running } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 1, 'customers', q);
   let duck: Awaited<ReturnType<typeof duckdb>> | null = null;
   if (o.duckdb) {
     log('DuckDB ...');

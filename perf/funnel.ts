@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/main/node/db/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
-import { benchSnapshot, coldAndWarm, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
+import { benchSnapshot, coldAndWarm, parentInput, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
 import { STANDARD_STEPS, DEFAULT_SESSION_GAP_MS } from '../src/analytics/funnel/definition.ts';
 import { dayKey, dayRange } from '../src/analytics/calendar.ts';
 import type { FunnelQuery, FunnelResult } from '../src/analytics/funnel/types.ts';
@@ -52,7 +52,7 @@ interface ChildOut { firstMs: number; warmMs: number[]; rssBytes: number; result
 async function child(argv: string[]): Promise<void> {
   const [dbFile, runsS] = argv;
   const runs = Number(runsS);
-  const q = benchQuery(dbFile!, 'bench'); // (untimed: it scans the table for the time range)
+  const q = parentInput<FunnelQuery>() ?? benchQuery(dbFile!, 'bench'); // (untimed: it scans the table for the time range)
   const named = (i: number): FunnelQuery => ({ ...q, meta: { ...q.meta!, name: `bench-${i}` } });
   const t0 = performance.now();
   const host = new WorkerHost(dbFile!);
@@ -196,7 +196,7 @@ export async function main(argv: string[]): Promise<void> {
   const dbFile = await ensureWorkspace('funnel', o, { sessions: true, spacingMs: SPACING_MS }, 'session events');
   const snap = benchSnapshot(dbFile, 'funnel');
   const q = benchQuery(dbFile, 'bench');
-  const { cold, warm } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 1, 'funnel');
+  const { cold, warm } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 1, 'funnel', q);
   let duck: Awaited<ReturnType<typeof duckdb>> | null = null;
   if (o.duckdb) {
     log('DuckDB ...');

@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/main/node/db/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
-import { benchSnapshot, coldAndWarm, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
+import { benchSnapshot, coldAndWarm, parentInput, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
 import { dayKey } from '../src/analytics/calendar.ts';
 import { rfmWindow, type RfmParams } from '../src/analytics/rfm/compute.ts';
 import { SEGMENTS } from '../src/analytics/rfm/segments.ts';
@@ -61,7 +61,7 @@ interface ChildOut { firstMs: number; warmMs: number[]; rssBytes: number; digest
 async function child(argv: string[]): Promise<void> {
   const [dbFile, runsS, idleS] = argv;
   const runs = Number(runsS);
-  const p = benchParams(dbFile!); // untimed
+  const p = parentInput<RfmParams>() ?? benchParams(dbFile!); // untimed
   let t0 = performance.now();
   const host = new WorkerHost(dbFile!);
   if (Number(idleS ?? 0) > 0) {
@@ -146,7 +146,7 @@ export async function main(argv: string[]): Promise<void> {
   const dbFile = await ensureWorkspace('rfm-sessions', o, gen, 'events over ~400 days');
   const snap = benchSnapshot(dbFile, 'customers');
   const p = benchParams(dbFile);
-  const { cold, warm, running } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 0, 'customers');
+  const { cold, warm, running } = await coldAndWarm<ChildOut>(SELF, dbFile, o, 0, 'customers', p);
   let duck: Awaited<ReturnType<typeof duckdb>> | null = null;
   if (o.duckdb) {
     log('DuckDB ...');
