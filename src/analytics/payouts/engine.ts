@@ -124,9 +124,23 @@ export interface PayoutResult {
   totals: CurrencyTotals[];
 }
 
-/** Commission of one release: half-even at the release, rate from the event. */
+/**
+ * Commission of one release: amount × bps / 10,000 rounded half-even (ties to the even neighbour,
+ * by magnitude), rate from the event. Exact integer arithmetic in doubles while amount × bps is a
+ * safe integer (every realistic release); BigInt beyond that.
+ */
 export function commissionOf(amount: number, bps: number): number {
-  return Number(divRoundHalfEven(BigInt(amount) * BigInt(bps), 10000n));
+  const p = amount * bps;
+  if (!Number.isSafeInteger(p) || !Number.isInteger(amount) || !Number.isInteger(bps)) {
+    return Number(divRoundHalfEven(BigInt(amount) * BigInt(bps), 10000n));
+  }
+  const a = Math.abs(p);
+  // a / 10,000 < 2^40, where half an ulp is at most 2^-14 < 1/10,000: the correctly rounded quotient
+  // never reaches the next integer, so its floor is the exact integer quotient and r is exact
+  let q = Math.floor(a / 10000);
+  const r = a - q * 10000;
+  if (r > 5000 || (r === 5000 && q % 2 === 1)) q++;
+  return p < 0 ? 0 - q : q;
 }
 
 /** The parts of one escrow release: commission + fee + seller net = amount, exactly. */

@@ -61,14 +61,38 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 type Cell = Map<string, Figures>; // "seller|currency|gateway"
 
-function add(cells: Cell, seller: string, currency: string, gateway: string, f: Partial<Figures>): void {
-  const k = `${seller}\u0000${currency}\u0000${gateway}`;
+const cellKey = (seller: string, currency: string, gateway: string): string => `${seller}\u0000${currency}\u0000${gateway}`;
+
+function cellOf(cells: Cell, k: string): Figures {
   let c = cells.get(k);
   if (!c) {
     c = zero();
     cells.set(k, c);
   }
-  for (const [name, v] of Object.entries(f) as [keyof Figures, number][]) c[name] += v;
+  return c;
+}
+
+function add(cells: Cell, seller: string, currency: string, gateway: string, f: Partial<Figures>): void {
+  const c = cellOf(cells, cellKey(seller, currency, gateway));
+  for (const name in f) c[name as keyof Figures] += f[name as keyof Figures]!;
+}
+
+/**
+ * Per release, computed once for both days: its cell key, its seller net and its "seller|currency"
+ * key (the releases of a week run to a million rows, so the day loops only add numbers).
+ */
+interface ReleaseIndex { key: string[]; net: Float64Array; sellerCurrency: string[] }
+
+function indexReleases(releases: readonly ReportRelease[]): ReleaseIndex {
+  const n = releases.length;
+  const out: ReleaseIndex = { key: new Array<string>(n), net: new Float64Array(n), sellerCurrency: new Array<string>(n) };
+  for (let i = 0; i < n; i++) {
+    const r = releases[i]!;
+    out.key[i] = cellKey(r.sellerId, r.currency, r.gateway ?? '');
+    out.net[i] = splitRelease(r.amount, r.bps, r.fee).net;
+    out.sellerCurrency[i] = `${r.sellerId}|${r.currency}`;
+  }
+  return out;
 }
 
 function weightsFor(inp: ReportInputs, week: string, seller: string, currency: string): readonly { gateway: string; escrow: number }[] {
@@ -83,7 +107,7 @@ function stateAt(t: ReportTicket, at: number): string | null {
   return s;
 }
 
-function dayCells(inp: ReportInputs, day: string): Cell {
+function dayCells(inp: ReportInputs, idx: ReleaseIndex, day: string): Cell {
   const tz = inp.timezone;
   const { start, end } = dayRange(day, tz);
   const weekStart = dayRange(isoWeekMonday(isoWeekKey(day)), tz).start;
@@ -101,16 +125,20 @@ function dayCells(inp: ReportInputs, day: string): Cell {
       for (const p of attributeToGateways(t.amount, w)) add(cells, t.sellerId, t.currency, p.gateway, { pending: p.amount });
     }
   }
-  // pending earnings of the open week
+  // pending earnings of the open week; escrow per gateway only for the sellers with penalties in it
+  const penalised = new Set<string>();
+  for (const p of inp.penalties) if (p.time >= weekStart && p.time < end) penalised.add(`${p.sellerId}|${p.currency}`);
   const gw = new Map<string, Map<string, number>>();
-  for (const r of inp.releases) {
+  const releases = inp.releases;
+  for (let i = 0; i < releases.length; i++) {
+    const r = releases[i]!;
     if (r.time < weekStart || r.time >= end) continue;
-    const net = splitRelease(r.amount, r.bps, r.fee).net;
-    add(cells, r.sellerId, r.currency, r.gateway ?? '', { pending: net });
-    const k = `${r.sellerId}|${r.currency}`;
-    const m = gw.get(k) ?? new Map<string, number>();
+    cellOf(cells, idx.key[i]!).pending += idx.net[i]!;
+    const sc = idx.sellerCurrency[i]!;
+    if (!penalised.has(sc)) continue;
+    let m = gw.get(sc);
+    if (!m) gw.set(sc, (m = new Map<string, number>()));
     m.set(r.gateway ?? '', (m.get(r.gateway ?? '') ?? 0) + r.amount);
-    gw.set(k, m);
   }
   for (const p of inp.penalties) {
     if (p.time < weekStart || p.time >= end) continue;
@@ -155,8 +183,9 @@ function rollup<K extends string>(today: Cell, prev: Cell, keyOf: (seller: strin
 
 export function settlementReport(inp: ReportInputs): SettlementReport {
   const previousDate = addDays(inp.date, -1);
-  const today = dayCells(inp, inp.date);
-  const prev = dayCells(inp, previousDate);
+  const idx = indexReleases(inp.releases);
+  const today = dayCells(inp, idx, inp.date);
+  const prev = dayCells(inp, idx, previousDate);
   const byCurrency = [...rollup(today, prev, (_s, c) => c).entries()].sort((a, b) => cmp(a[0], b[0]))
     .map(([currency, r]) => ({ currency, today: r.today, previous: r.previous, change: diff(r.today, r.previous) }));
   const byGateway = [...rollup(today, prev, (_s, c, g) => `${g}\u0000${c}`).entries()].sort((a, b) => cmp(a[0], b[0])).map(([k, r]) => {

@@ -4,6 +4,7 @@
  * sum exactly; deductions apply oldest first up to the payout; the week window's exact boundaries.
  */
 import { describe, expect, it } from 'vitest';
+import { divRoundHalfEven } from '../../../src/analytics/money.ts';
 import {
   attributeToGateways, commissionOf, isIsoWeek, isoWeekMonday, nextIsoWeek, previousIsoWeek, reconcilePayouts, splitRelease, weekWindow,
   type DeductionInput, type EscrowInput, type PayoutInputs, type PenaltyInput, type StatementInput,
@@ -177,6 +178,26 @@ describe('money splits', () => {
     }
     expect(commissionOf(415_810, 500)).toBe(20_790); // 20790.5 → even
     expect(commissionOf(415_830, 500)).toBe(20_792); // 20791.5 → even
+  });
+
+  it('commission in doubles equals the exact BigInt half-even division, at ties, negatives and the 2^53 edge', () => {
+    const exact = (amount: number, bps: number) => Number(divRoundHalfEven(BigInt(amount) * BigInt(bps), 10000n));
+    const r = rng(9);
+    const cases: [number, number][] = [[0, 500], [1, 5000], [3, 5000], [-1, 5000], [-3, 5000], [-415_810, 500], [10_000, 1], [9_999, 1], [15_000, 1], [25_000, 1]];
+    // products just below 2^53, where a / 10,000 in doubles can round up to the next integer
+    for (const bps of [1, 3, 7, 10_000]) {
+      const top = Math.floor(Number.MAX_SAFE_INTEGER / bps);
+      for (let d = 0; d < 50; d++) cases.push([top - d, bps], [-(top - d), bps]);
+    }
+    for (let i = 0; i < 20_000; i++) {
+      const bps = Math.floor(r() * 10_001);
+      const amount = Math.floor((r() - 0.2) * 10 ** (1 + Math.floor(r() * 15)));
+      cases.push([amount, bps], [Math.round(amount / 10_000) * 10_000 + 5_000, 1]);
+    }
+    for (const [amount, bps] of cases) expect(commissionOf(amount, bps), `${amount} × ${bps}`).toBe(exact(amount, bps));
+    // beyond safe integers: the BigInt path
+    expect(commissionOf(2 ** 52, 10_000)).toBe(2 ** 52);
+    expect(commissionOf(9e15, 3)).toBe(exact(9e15, 3));
   });
 
   it('attribution across gateways sums exactly to the amount (largest remainder)', () => {

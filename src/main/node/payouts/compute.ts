@@ -5,8 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/index.ts';
+import { canonical, reportBytes } from './canonical.ts';
 import {
-  reconcilePayouts, weekWindow, type DeductionInput, type DisbursementEventInput, type EscrowInput, type PayoutResult, type PenaltyInput, type StatementInput,
+  PAYOUT_RULES_VERSION, reconcilePayouts, weekWindow, type DeductionInput, type DisbursementEventInput, type EscrowInput, type PayoutResult, type PenaltyInput, type StatementInput,
 } from '../../../analytics/payouts/engine.ts';
 
 export interface PayoutComputeParams {
@@ -15,11 +16,19 @@ export interface PayoutComputeParams {
   statements: StatementInput[];
   deductions: DeductionInput[];
   toleranceMinor: Record<string, number>;
+  /** SHA-256 of the statements' bytes as fetched (part of the inputs hash) */
+  statementsSha256: string;
 }
 
 export interface PayoutComputeResult {
   result: PayoutResult;
   hashes: { escrows: string; penalties: string; events: string; deductions: string };
+  /** SHA-256 of the canonical inputs (rules, week, timezone, tolerances, every input's hash) */
+  inputsSha256: string;
+  /** SHA-256 of the run's canonical report (reportBytes) */
+  reportSha256: string;
+  /** JSON of each result line, in order (what payout_lines.detail stores) */
+  lineDetails: string[];
   rows: { escrows: number; penalties: number; events: number };
   phasesMs: { read: number; hash: number; reconcile: number };
 }
@@ -28,6 +37,8 @@ export interface PayoutComputeResult {
  * SHA-256 of rows as lines of JSON arrays of the given fields, in that order (the rows come sorted by
  * their id, so equal inputs hash equally).
  */
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
 export function hashRows<T>(rows: readonly T[], fields: readonly (keyof T)[]): string {
   const h = createHash('sha256');
   h.update(JSON.stringify(fields) + '\n');
@@ -63,9 +74,14 @@ export function computePayouts(db: Database, p: PayoutComputeParams): PayoutComp
   };
   const t2 = performance.now();
   const result = reconcilePayouts({ week: p.week, timezone: p.timezone, escrows, penalties, deductions: p.deductions, statements: p.statements, events, toleranceMinor: p.toleranceMinor });
+  const inputsSha256 = sha256(canonical({
+    rulesVersion: PAYOUT_RULES_VERSION, week: p.week, timezone: p.timezone, toleranceMinor: p.toleranceMinor, statementsSha256: p.statementsSha256, ...hashes,
+  }));
+  const reportSha256 = sha256(reportBytes(result, inputsSha256));
+  const lineDetails = result.lines.map((l) => JSON.stringify(l));
   const t3 = performance.now();
   return {
-    result, hashes, rows: { escrows: escrows.length, penalties: penalties.length, events: events.length },
+    result, hashes, inputsSha256, reportSha256, lineDetails, rows: { escrows: escrows.length, penalties: penalties.length, events: events.length },
     phasesMs: { read: Math.round(t1 - t0), hash: Math.round(t2 - t1), reconcile: Math.round(t3 - t2) },
   };
 }

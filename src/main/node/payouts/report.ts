@@ -14,7 +14,7 @@ import type { PayoutRunDetail } from '../../common/api-payouts.ts';
 import { addDays, dayRange, isoWeekKey } from '../../../analytics/calendar.ts';
 import { formatMinor } from '../../../analytics/money.ts';
 import { neutralize } from '../export/index.ts';
-import { canonical } from './runner.ts';
+import { canonical } from './canonical.ts';
 import { latestDoneRun, sha256 } from './store.ts';
 
 export function buildSettlementReport(db: Database, date: string, tz: string): SettlementReport {

@@ -20,7 +20,7 @@ import { convertMinor, displayMoney, parseMinor } from '../../../analytics/money
 import { platformGet } from '../reconcile/platform.ts';
 import { runbookUrl } from '../services/alerts.ts';
 import {
-  addTicketEvent, getPayoutSettings, insertLines, latestDoneRun, outstandingDeductions, putBlob, runDetail, sha256,
+  addTicketEvent, getPayoutSettings, insertLines, latestDoneRun, outstandingDeductions, putBlob, runDetail,
 } from './store.ts';
 
 interface WireMoney { amount: string; currency: string }
@@ -57,18 +57,7 @@ export function parseStatements(text: string, week: string): StatementInput[] {
   });
 }
 
-/** Canonical JSON (sorted keys) so equal inputs hash equally. */
-export function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
-  const o = v as Record<string, unknown>;
-  return '{' + Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => JSON.stringify(k) + ':' + canonical(o[k])).join(',') + '}';
-}
-
-/** The report of a run: canonical JSON of everything it found, nothing time- or run-dependent. */
-export function reportBytes(res: PayoutResult, inputsSha: string): string {
-  return canonical({ rulesVersion: PAYOUT_RULES_VERSION, week: res.week, window: res.window, inputsSha256: inputsSha, totals: res.totals, lines: res.lines, findings: res.findings }) + '\n';
-}
+export { canonical, reportBytes } from './canonical.ts';
 
 export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<PayoutRunDetail> {
   const { db } = ctx;
@@ -94,14 +83,10 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
     const statements = parseStatements(Buffer.from(fetched.bytes).toString('utf8'), req.week);
     const deductions = outstandingDeductions(db, req.week);
     // reading and reconciling the week runs in the analytics worker (read-only connection)
-    const computed = await ctx.worker.run('payouts.compute', { week: req.week, timezone: tz, statements, deductions, toleranceMinor: ps.toleranceMinor });
-    const { result, hashes } = computed;
-    const inputsSha = sha256(canonical({
-      rulesVersion: PAYOUT_RULES_VERSION, week: req.week, timezone: tz, toleranceMinor: ps.toleranceMinor, statementsSha256: statementSha, ...hashes,
-    }));
+    // the worker also hashes the inputs and the report and serialises the lines: the main thread only stores
+    const computed = await ctx.worker.run('payouts.compute', { week: req.week, timezone: tz, statements, deductions, toleranceMinor: ps.toleranceMinor, statementsSha256: statementSha });
+    const { result, hashes, inputsSha256: inputsSha, reportSha256: reportSha } = computed;
     const tStore = performance.now();
-    const report = reportBytes(result, inputsSha);
-    const reportSha = sha256(report);
     const discrepancies = result.lines.filter(isDiscrepancy);
     const total = discrepancyTotal(result, ps.alertThreshold.currency, ws.fxRates, ws.reportingCurrency);
     const threshold = parseMinor(ps.alertThreshold.amount, ps.alertThreshold.currency);
@@ -125,7 +110,7 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
         ? `${prevWeek} has no payout run: overpayments of weeks not reconciled yet are not deducted here (run the weeks in order)`
         : null;
       ins.run(runId, 5, 'deductions', 'workspace: deductions carried forward', hashes.deductions, deductions.length, prevNote);
-      insertLines(db, runId, result.lines);
+      insertLines(db, runId, result.lines, computed.lineDetails);
       const f = db.prepare('INSERT INTO payout_findings (run_id, seq, kind, disbursement_id, seller_id, currency, detail) VALUES (?, ?, ?, ?, ?, ?, ?)');
       result.findings.forEach((x, i) => f.run(runId, i + 1, x.kind, x.disbursementId, x.sellerId, x.currency, JSON.stringify(x)));
       const app = db.prepare('INSERT INTO payout_deduction_applications (run_id, deduction_id, week, amount) VALUES (?, ?, ?, ?)');

@@ -108,9 +108,10 @@ export function runDetail(db: Database, runId: number): PayoutRunDetail {
   };
 }
 
-export function insertLines(db: Database, runId: number, lines: readonly PayoutLine[]): void {
+/** Store a run's lines; `details[i]` is JSON.stringify(lines[i]) when the caller serialised them already (the worker does). */
+export function insertLines(db: Database, runId: number, lines: readonly PayoutLine[], details?: readonly string[]): void {
   const st = db.prepare('INSERT INTO payout_lines (run_id, key, seller_id, currency, expected, disbursed, difference, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  for (const l of lines) st.run(runId, l.key, l.sellerId, l.currency, l.expected, l.disbursed, l.difference, l.status, JSON.stringify(l));
+  lines.forEach((l, i) => st.run(runId, l.key, l.sellerId, l.currency, l.expected, l.disbursed, l.difference, l.status, details?.[i] ?? JSON.stringify(l)));
 }
 
 export function linesPage(db: Database, a: ApiArgs<'payouts.lines'>): { total: number; lines: PayoutLineRow[] } {
