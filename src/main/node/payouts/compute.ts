@@ -1,19 +1,22 @@
 /**
- * The heavy half of a payout run, on a read-only connection (it runs in the analytics worker): read
- * the week's escrow releases (with their payments' gateways), penalties and synced payout events,
- * hash them row by row, and reconcile against the statements and deductions the run passes in.
+ * The heavy half of a payout run, on a read-only connection (it runs in the analytics worker): parse
+ * the statements the run fetched, read the week's escrow releases (with their payments' gateways),
+ * penalties and synced payout events, hash them row by row, reconcile against the statements and
+ * deductions, and hash the inputs and the report (the main thread then only stores the run).
  */
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/index.ts';
 import { canonical, reportBytes } from './canonical.ts';
+import { parseStatements } from './statements.ts';
 import {
-  PAYOUT_RULES_VERSION, reconcilePayouts, weekWindow, type DeductionInput, type DisbursementEventInput, type EscrowInput, type PayoutResult, type PenaltyInput, type StatementInput,
+  PAYOUT_RULES_VERSION, reconcilePayouts, weekWindow, type DeductionInput, type DisbursementEventInput, type EscrowInput, type PayoutResult, type PenaltyInput,
 } from '../../../analytics/payouts/engine.ts';
 
 export interface PayoutComputeParams {
   week: string;
   timezone: string;
-  statements: StatementInput[];
+  /** the statements' JSON as received from the platform (parsed and checked here: statements.ts) */
+  statementsText: string;
   deductions: DeductionInput[];
   toleranceMinor: Record<string, number>;
   /** SHA-256 of the statements' bytes as fetched (part of the inputs hash) */
@@ -29,7 +32,7 @@ export interface PayoutComputeResult {
   reportSha256: string;
   /** JSON of each result line, in order (what payout_lines.detail stores) */
   lineDetails: string[];
-  rows: { escrows: number; penalties: number; events: number };
+  rows: { escrows: number; penalties: number; events: number; statements: number };
   phasesMs: { read: number; hash: number; reconcile: number };
 }
 
@@ -64,6 +67,7 @@ export function readWeekInputs(db: Database, week: string, tz: string): { escrow
 
 export function computePayouts(db: Database, p: PayoutComputeParams): PayoutComputeResult {
   const t0 = performance.now();
+  const statements = parseStatements(p.statementsText, p.week);
   const { escrows, penalties, events } = readWeekInputs(db, p.week, p.timezone);
   const t1 = performance.now();
   const hashes = {
@@ -73,7 +77,7 @@ export function computePayouts(db: Database, p: PayoutComputeParams): PayoutComp
     deductions: hashRows(p.deductions, ['id', 'sellerId', 'currency', 'amount', 'originWeek']),
   };
   const t2 = performance.now();
-  const result = reconcilePayouts({ week: p.week, timezone: p.timezone, escrows, penalties, deductions: p.deductions, statements: p.statements, events, toleranceMinor: p.toleranceMinor });
+  const result = reconcilePayouts({ week: p.week, timezone: p.timezone, escrows, penalties, deductions: p.deductions, statements, events, toleranceMinor: p.toleranceMinor });
   const inputsSha256 = sha256(canonical({
     rulesVersion: PAYOUT_RULES_VERSION, week: p.week, timezone: p.timezone, toleranceMinor: p.toleranceMinor, statementsSha256: p.statementsSha256, ...hashes,
   }));
@@ -81,7 +85,7 @@ export function computePayouts(db: Database, p: PayoutComputeParams): PayoutComp
   const lineDetails = result.lines.map((l) => JSON.stringify(l));
   const t3 = performance.now();
   return {
-    result, hashes, inputsSha256, reportSha256, lineDetails, rows: { escrows: escrows.length, penalties: penalties.length, events: events.length },
+    result, hashes, inputsSha256, reportSha256, lineDetails, rows: { escrows: escrows.length, penalties: penalties.length, events: events.length, statements: statements.length },
     phasesMs: { read: Math.round(t1 - t0), hash: Math.round(t2 - t1), reconcile: Math.round(t3 - t2) },
   };
 }

@@ -14,7 +14,7 @@
 import type { ServiceContext } from '../services/context.ts';
 import type { PayoutRunDetail } from '../../common/api-payouts.ts';
 import {
-  PAYOUT_RULES_VERSION, isDiscrepancy, previousIsoWeek, weekWindow, type PayoutResult, type StatementInput,
+  PAYOUT_RULES_VERSION, isDiscrepancy, previousIsoWeek, weekWindow, type PayoutResult,
 } from '../../../analytics/payouts/engine.ts';
 import { convertMinor, displayMoney, parseMinor } from '../../../analytics/money.ts';
 import { platformGet } from '../reconcile/platform.ts';
@@ -23,38 +23,11 @@ import {
   addTicketEvent, getPayoutSettings, insertLines, latestDoneRun, outstandingDeductions, putBlob, runDetail,
 } from './store.ts';
 
-interface WireMoney { amount: string; currency: string }
-interface WireStatement {
-  seller_id: string; currency: string; disbursed: WireMoney; escrow_released: WireMoney; commission: WireMoney; fees: WireMoney; penalties: WireMoney;
-  deductions?: WireMoney; transfer_ref: string; disbursement_id: string; disbursed_at: string;
-}
-
 export interface RunRequest { week: string; trigger: string }
 
 /** Deterministic idempotency key of a ticket's corrective transfer. */
 export function transferKey(ticketId: number, amount: number, currency: string): string {
   return `marketlens-payout-ticket-${ticketId}-${amount}-${currency}`;
-}
-
-function money(m: WireMoney, field: string, currency: string): number {
-  if (!m || typeof m.amount !== 'string' || m.currency !== currency) throw new Error(`${field}: expected a ${currency} money object, got ${JSON.stringify(m)}`);
-  return parseMinor(m.amount, currency);
-}
-
-export function parseStatements(text: string, week: string): StatementInput[] {
-  const body = JSON.parse(text) as { week?: string; statements?: WireStatement[] };
-  if (body.week !== week) throw new Error(`payout statements: asked for ${week}, the platform answered ${String(body.week)}`);
-  if (!Array.isArray(body.statements)) throw new Error('payout statements: "statements" is not an array');
-  return body.statements.map((s, i) => {
-    const c = s.currency;
-    const at = `statements[${i}] (${s.disbursement_id})`;
-    return {
-      sellerId: s.seller_id, currency: c, disbursed: money(s.disbursed, `${at}.disbursed`, c), escrow: money(s.escrow_released, `${at}.escrow_released`, c),
-      commission: money(s.commission, `${at}.commission`, c), fees: money(s.fees, `${at}.fees`, c), penalties: money(s.penalties, `${at}.penalties`, c),
-      deductions: s.deductions ? money(s.deductions, `${at}.deductions`, c) : 0, disbursementId: s.disbursement_id, transferRef: s.transfer_ref,
-      disbursedAt: Date.parse(s.disbursed_at),
-    };
-  });
 }
 
 export { canonical, reportBytes } from './canonical.ts';
@@ -80,11 +53,14 @@ export async function runPayouts(ctx: ServiceContext, req: RunRequest): Promise<
     // nothing can be compared, so the run fails instead of calling every seller underpaid
     if (!fetched) throw new Error(`the platform has no payout statements for ${req.week} (not disbursed yet, or outside its history)`);
     const statementSha = putBlob(db, fetched.bytes, now());
-    const statements = parseStatements(Buffer.from(fetched.bytes).toString('utf8'), req.week);
     const deductions = outstandingDeductions(db, req.week);
     // reading and reconciling the week runs in the analytics worker (read-only connection)
     // the worker also hashes the inputs and the report and serialises the lines: the main thread only stores
-    const computed = await ctx.worker.run('payouts.compute', { week: req.week, timezone: tz, statements, deductions, toleranceMinor: ps.toleranceMinor, statementsSha256: statementSha });
+    // the statements are parsed and checked there too (a malformed statement fails the run with its index)
+    const computed = await ctx.worker.run('payouts.compute', {
+      week: req.week, timezone: tz, statementsText: Buffer.from(fetched.bytes).toString('utf8'), deductions, toleranceMinor: ps.toleranceMinor, statementsSha256: statementSha,
+    });
+    const statements = { length: computed.rows.statements };
     const { result, hashes, inputsSha256: inputsSha, reportSha256: reportSha } = computed;
     const tStore = performance.now();
     const discrepancies = result.lines.filter(isDiscrepancy);

@@ -14,7 +14,7 @@ import { dayKey, isoWeekKey, localParts } from '../../../analytics/calendar.ts';
 import { isIsoWeek, previousIsoWeek, isoWeekMonday } from '../../../analytics/payouts/engine.ts';
 import { reportBytes, runPayouts } from '../payouts/runner.ts';
 import { approveTransfer, cancelTransfer } from '../payouts/transfers.ts';
-import { reportJson, reportPdf, runXlsx } from '../payouts/report.ts';
+import { reportJson, runXlsx } from '../payouts/report.ts';
 import {
   TRANSITIONS, addTicketEvent, deductionRows, getPayoutSettings, getTicketRow, linesPage, listRuns, listTickets, listTransfers, runDetail, scheduleWatermark,
   setScheduleWatermark, sha256, storedResult, ticketDetail, updatePayoutSettings,
@@ -136,16 +136,18 @@ export function createPayoutHandlers(ctx: ServiceContext, opts: PayoutServiceOpt
       return deductionRows(db, args);
     },
     async 'payouts.report'({ date }) {
-      return (await ctx.worker.run('payouts.report', { date, timezone: ctx.settings.get().timezone, xlsx: false })).report;
+      return (await ctx.worker.run('payouts.report', { date, timezone: ctx.settings.get().timezone })).report;
     },
     async 'payouts.report.file'({ date, format }) {
-      // the report (and its XLSX) is computed in the analytics worker; the PDF is laid out here
-      const r = await ctx.worker.run('payouts.report', { date, timezone: ctx.settings.get().timezone, xlsx: format === 'xlsx' });
+      // the report and its XLSX or PDF are computed in the analytics worker
+      const r = await ctx.worker.run('payouts.report', { date, timezone: ctx.settings.get().timezone, file: format === 'json' ? undefined : format });
       let f: { filename: string; mimeType: string; bytes: Buffer };
-      if (format === 'xlsx') {
-        f = { filename: `payout_settlement_report_${date}.xlsx`, mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', bytes: Buffer.from(r.xlsx!.buffer, r.xlsx!.byteOffset, r.xlsx!.byteLength) };
-      } else {
-        f = format === 'pdf' ? await reportPdf(r.report) : reportJson(r.report);
+      if (format === 'json') f = reportJson(r.report);
+      else {
+        const bytes = Buffer.from(r.file!.buffer, r.file!.byteOffset, r.file!.byteLength);
+        f = format === 'xlsx'
+          ? { filename: `payout_settlement_report_${date}.xlsx`, mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', bytes }
+          : { filename: `payout_settlement_report_${date}.pdf`, mimeType: 'application/pdf', bytes };
       }
       return { filename: f.filename, mimeType: f.mimeType, bytes: f.bytes.byteLength, base64: f.bytes.toString('base64'), sha256: sha256(f.bytes) };
     },

@@ -28,7 +28,7 @@ const q = {
 };
 
 type Method = (params: never, ctx: Ctx) => unknown;
-type Methods = { [M in keyof WorkerMethods]: (params: WorkerMethods[M]['params'], ctx: Ctx) => WorkerMethods[M]['result'] };
+type Methods = { [M in keyof WorkerMethods]: (params: WorkerMethods[M]['params'], ctx: Ctx) => WorkerMethods[M]['result'] | Promise<WorkerMethods[M]['result']> };
 
 let customers: Promise<ReturnType<typeof createCustomerCache>> | null = null;
 /** the customer cache, shared by cohorts and RFM (created once) */
@@ -109,7 +109,7 @@ async function handle(m: HostMessage): Promise<void> {
   try {
     const fn = (await methodOf(m.method)) as ((p: unknown, c: Ctx) => unknown) | undefined;
     if (!fn) throw new Error(`unknown worker method ${m.method}`);
-    const result = fn(m.params, ctx);
+    const result = await fn(m.params, ctx); // (the next request waits: one at a time)
     post({ kind: 'result', id: m.id, result });
   } catch (e) {
     post({ kind: 'error', id: m.id, message: (e as Error).message, cancelled: e instanceof CancelledError });
