@@ -51,11 +51,15 @@ export function hashRows<T>(rows: readonly T[], fields: readonly (keyof T)[]): s
 
 export function readWeekInputs(db: Database, week: string, tz: string): { escrows: EscrowInput[]; penalties: PenaltyInput[]; events: DisbursementEventInput[] } {
   const w = weekWindow(week, tz);
-  const escrows = db.prepare<[number, number], { escrow_id: string; order_id: string; seller_id: string; amount: number; currency: string; bps: number; fee: number | null; time: number; gateway: string | null }>(
+  // iterated rather than .all(): a week runs to a million releases, and only one copy of each is kept
+  const escrows: EscrowInput[] = [];
+  for (const r of db.prepare<[number, number], { escrow_id: string; order_id: string; seller_id: string; amount: number; currency: string; bps: number; fee: number | null; time: number; gateway: string | null }>(
     `SELECT e.escrow_id, e.order_id, e.seller_id, e.amount, e.currency, e.commission_rate_bps AS bps, e.fee, e.time,
        (SELECT p.gateway FROM payments p WHERE p.order_id = e.order_id AND p.captured_at IS NOT NULL ORDER BY p.captured_at, p.payment_id LIMIT 1) AS gateway
      FROM escrow_releases e WHERE e.time >= ? AND e.time < ? ORDER BY e.escrow_id`,
-  ).all(w.start, w.end).map((r) => ({ escrowId: r.escrow_id, orderId: r.order_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, bps: r.bps, fee: r.fee ?? 0, time: r.time, gateway: r.gateway }));
+  ).iterate(w.start, w.end)) {
+    escrows.push({ escrowId: r.escrow_id, orderId: r.order_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, bps: r.bps, fee: r.fee ?? 0, time: r.time, gateway: r.gateway });
+  }
   const penalties = db.prepare<[number, number], { penalty_id: string; seller_id: string; amount: number; currency: string; time: number }>(
     'SELECT penalty_id, seller_id, amount, currency, time FROM seller_penalties WHERE time >= ? AND time < ? ORDER BY penalty_id',
   ).all(w.start, w.end).map((r) => ({ penaltyId: r.penalty_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, time: r.time }));
