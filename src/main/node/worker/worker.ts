@@ -4,7 +4,8 @@
  *
  * Start-up is kept short (a cold query pays for it): the worker opens a bare connection (no
  * Kysely) and loads each group of methods (funnels, customer analytics, reconciliation, payouts)
- * with its modules on the group's first call.
+ * with its modules on the group's first call, or once it has been idle for a second (code only:
+ * no data is loaded before a query asks for it).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openConnection } from '../db/connection.ts';
