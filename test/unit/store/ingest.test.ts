@@ -91,6 +91,30 @@ describe('ingestBatch', () => {
     for (const r of results) expect(r).toEqual(results[0]);
     expect(results[0]!.orders![0]).toMatchObject({ order_id: 'o1', user_id: 'u1', session_id: 'sess', total: 100000, invoice_total: 110000, tax_total: 10000, cancel_reason: 'changed mind', status: 'completed' });
     expect(results[0]!.tax_lines![0]).toMatchObject({ jurisdiction: 'VN', tax_rate: '0.10', taxable_amount: 100000, tax_amount: 10000 });
+    // the same events in one batch (one multi-row statement per projection) merge the same way
+    for (const p of perms) {
+      const d = db().db;
+      createIngestor(d, { origin: 'x' }).ingestBatch(items(p));
+      expect(dumpProjections(d)).toEqual(results[0]);
+    }
+  });
+
+  it('several versions of one key inside one batch: the latest wins, in any order', () => {
+    const base = { specversion: '1.0', source: '/services/order', type: 'order.placed' } as const;
+    const money = (amount: string) => ({ amount, currency: 'VND' });
+    const placed = (id: string, hour: number, total: string) => ({
+      ...base, id, time: `2026-01-01T${String(hour).padStart(2, '0')}:00:00Z`,
+      data: { order_id: 'o1', user_id: 'u1', seller_id: 's1', total: money(total), items: [{ product_id: `p${hour}`, category: 'c', quantity: 1, unit_price: money(total) }] },
+    });
+    const evs = [placed('a', 3, '300000'), placed('b', 9, '900000'), placed('c', 5, '500000'), placed('d', 1, '100000')];
+    const orders = [evs, [...evs].reverse(), [evs[1]!, evs[3]!, evs[0]!, evs[2]!]].map((p) => {
+      const d = db().db;
+      createIngestor(d, { origin: 'x' }).ingestBatch(items(p));
+      return dumpProjections(d);
+    });
+    for (const r of orders) expect(r).toEqual(orders[0]);
+    expect(orders[0]!.orders![0]).toMatchObject({ order_id: 'o1', total: 900000, placed_at: Date.parse('2026-01-01T09:00:00Z') });
+    expect(orders[0]!.order_items![0]).toMatchObject({ order_id: 'o1', item_no: 1, product_id: 'p9' });
   });
 
   it('quarantines invalid items with field, reason, location and the raw text; valid ones are kept', () => {

@@ -42,6 +42,8 @@ export interface Writer {
 }
 
 const MAX_PROBES = 64;
+/** most rows per multi-row projection statement (a power of two) */
+const PROJ_CHUNK = 32;
 /** event_log columns bound per row (s_origin and ingested_at are per statement) */
 const LOG_COLUMNS = [
   'id_hash', 'id', 'type', 's_source', 'time', 'subject', 'session_id', 'user_id', 's_device', 's_traffic_source',
@@ -212,8 +214,24 @@ export function createWriter(db: Database, opts: WriterOptions): Writer {
     return x;
   };
   const selectIdBySeq = db.prepare<[number], string>('SELECT id FROM event_log WHERE seq = ?').pluck();
-  const projections: Statement[] = [];
-  for (const [op, sql] of Object.entries(PROJECTION_SQL)) projections[Number(op)] = db.prepare(sql);
+  // Projection statements by op and rows per statement (powers of two up to PROJ_CHUNK), built from
+  // PROJECTION_SQL's single-row form. OR FAIL for the same reason as the event_log insert.
+  const projShape: { into: string; row: string; upsert: string; width: number; byRows: Map<number, Statement> }[] = [];
+  for (const [op, sql] of Object.entries(PROJECTION_SQL)) {
+    const m = /^INSERT INTO ([^]*?)\s+VALUES\s+(\([?, ]+\))\s+(ON CONFLICT [^]*)$/.exec(sql);
+    if (!m) throw new Error(`projection ${op}: unexpected statement shape`);
+    projShape[Number(op)] = { into: m[1]!, row: m[2]!, upsert: m[3]!, width: m[2]!.split('?').length - 1, byRows: new Map() };
+  }
+  const projectionN = (op: number, n: number): Statement => {
+    const p = projShape[op]!;
+    let st = p.byRows.get(n);
+    if (!st) {
+      st = db.prepare(`INSERT OR FAIL INTO ${p.into} VALUES ${Array(n).fill(p.row).join(', ')} ${p.upsert}`);
+      p.byRows.set(n, st);
+    }
+    return st;
+  };
+  const projArgs: unknown[][] = [];
   const quarantine = db.prepare(`INSERT OR IGNORE INTO quarantine (origin, location, event_id, event_type, field, reason, raw, raw_hash, quarantined_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const begin = db.prepare('BEGIN IMMEDIATE');
@@ -343,9 +361,28 @@ export function createWriter(db: Database, opts: WriterOptions): Writer {
         }
         inserted += n;
       }
-      // 3. projections of the events that are new
+      // 3. projections of the events that are new, grouped by statement: the upserts are idempotent
+      // and order-independent (see PROJECTION_SQL), so grouping them changes no result
+      const byOp: (string | number | null)[][][] = [];
       for (const [row, op, params] of batch.proj) {
-        if (slot[row] !== -1) projections[op]!.run(params);
+        if (slot[row] !== -1) (byOp[op] ??= []).push(params);
+      }
+      for (let op = 0; op < byOp.length; op++) {
+        const list = byOp[op];
+        if (list === undefined) continue;
+        const width = projShape[op]!.width;
+        for (let done = 0; done < list.length; ) {
+          let n = PROJ_CHUNK;
+          while (n > list.length - done) n >>= 1;
+          const args = (projArgs[n * width] ??= new Array(n * width));
+          let a = 0;
+          for (let k = 0; k < n; k++) {
+            const params = list[done + k]!;
+            for (let j = 0; j < width; j++) args[a++] = params[j];
+          }
+          projectionN(op, n).run(args);
+          done += n;
+        }
       }
       // 4. quarantine
       writeQuarantine(batch.bad, now);
