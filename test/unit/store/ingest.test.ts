@@ -117,6 +117,21 @@ describe('ingestBatch', () => {
     expect(orders[0]!.order_items![0]).toMatchObject({ order_id: 'o1', item_no: 1, product_id: 'p9' });
   });
 
+  it('stores absent values as SQL NULL', () => {
+    const { db: d } = db();
+    const view = { specversion: '1.0', id: 'v1', type: 'page.landing_viewed', source: '/services/storefront', time: '2026-01-01T00:00:00Z', data: { session_id: 's1', url: '/' } };
+    const failed = {
+      specversion: '1.0', id: 'f1', type: 'payment.failed', source: '/services/payment', time: '2026-01-01T00:00:00Z',
+      data: { payment_id: 'pay1', gateway: 'g', amount: { amount: '1000', currency: 'VND' }, failure_code: 'declined' },
+    };
+    createIngestor(d, { origin: 'x' }).ingestBatch(items([view, failed]));
+    const types = d.prepare(`SELECT typeof(subject), typeof(user_id), typeof(s_device), typeof(s_traffic_source), typeof(s_category),
+      typeof(amount), typeof(s_currency), typeof(s_code), typeof(s_experiment_id), typeof(s_variant), typeof(ref) FROM event_log WHERE id = 'v1'`).raw().get();
+    expect(types).toEqual(Array(11).fill('null'));
+    const pay = d.prepare('SELECT typeof(order_id), typeof(user_id), typeof(method), typeof(failure_message), amount FROM payments').raw().get();
+    expect(pay).toEqual(['null', 'null', 'null', 'null', 1000]);
+  });
+
   it('quarantines invalid items with field, reason, location and the raw text; valid ones are kept', () => {
     const { db: d } = db();
     const evs = makeEvents(20, 4);
