@@ -26,6 +26,8 @@ export interface PoolOptions {
 
 interface Slot { worker: Worker; busy: number }
 
+const YOUNG_GENERATION_MB = 96;
+
 export function createPreparePool(opts: PoolOptions = {}): PreparePool {
   const n = Math.max(0, opts.workers ?? 1);
   if (n === 0) {
@@ -50,7 +52,11 @@ export function createPreparePool(opts: PoolOptions = {}): PreparePool {
   let closed = false;
   const slots: Slot[] = [];
   for (let i = 0; i < n; i++) {
-    const worker = new Worker(url);
+    // A parse worker allocates many short-lived objects per event (JSON.parse) and holds each
+    // batch's values until it is sent: a young generation larger than V8's default means fewer
+    // scavenges, each copying that live batch (measured at 1M events: ~4% faster, ~3% less CPU;
+    // 48 and 192-384 MB were no better).
+    const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const slot: Slot = { worker, busy: 0 };
     worker.on('message', (msg: { id: number; result?: TaskResult; error?: string }) => {
       const p = pending.get(msg.id);
