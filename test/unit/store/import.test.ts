@@ -57,6 +57,26 @@ describe('NDJSON import', () => {
     expect(r).toMatchObject({ rows: 50, inserted: 50 });
   });
 
+  it('stores text exactly whatever the encoding of the line: ASCII, UTF-8, ASCII with \\u escapes', async () => {
+    const evs = makeEvents(30, 14);
+    const names = ['plain', 'café', '中文 ✓', '😀 emoji', 'tab\there "quoted" back\\slash'];
+    evs.forEach((e, i) => {
+      (e as { subject?: string }).subject = names[i % names.length];
+    });
+    const escaped = (s: string): string => s.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const lines = evs.map((e, i) => (i % 3 === 0 ? escaped(JSON.stringify(e)) : JSON.stringify(e)));
+    for (const workers of [1, 0]) {
+      const o = db();
+      const file = path.join(o.dir, 'mixed.ndjson');
+      fs.writeFileSync(file, lines.join('\n') + '\n');
+      expect(await importFile(o.db, file, { workers, chunkBytes: 2048 })).toMatchObject({ inserted: 30, quarantined: 0 });
+      const rows = o.db.prepare('SELECT id, subject, session_id, data FROM events ORDER BY seq').all() as { id: string; subject: string; session_id: string | null; data: string }[];
+      expect(rows.map((r) => [r.id, r.subject, r.session_id, JSON.parse(r.data)])).toEqual(
+        evs.map((e) => [e.id, e.subject, (e.data as { session_id?: string }).session_id ?? null, e.data]),
+      );
+    }
+  });
+
   it('importText does the same for uploads', async () => {
     const o = db();
     const evs = makeEvents(40, 13);

@@ -14,7 +14,7 @@
 import type { Database, Statement } from '../db/sqlite.ts';
 import { cyrb53, idHash, type HashFn } from './hash.ts';
 import { dedupIndexFor } from './dedup.ts';
-import { NNUM, NCODE, NTEXT, COL_HASH, COL_TIME, COL_AMOUNT, OP, sealBatch, type PreparedBatch, type BadItem } from './prepare.ts';
+import { NNUM, NCODE, NTEXT, COL_HASH, COL_TIME, COL_AMOUNT, OP, sealBatch, takeText, type PreparedBatch, type BadItem } from './prepare.ts';
 
 export interface WriteCounts {
   inserted: number;
@@ -261,6 +261,7 @@ export function createWriter(db: Database, opts: WriterOptions): Writer {
     },
     write(batch: PreparedBatch, now = Date.now()): WriteCounts {
       sealBatch(batch);
+      takeText(batch);
       const { count, rows, codes, lens, inWide } = batch;
       dedup.sync();
       strings.sync();
