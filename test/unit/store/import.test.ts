@@ -77,6 +77,26 @@ describe('NDJSON import', () => {
     }
   });
 
+  it('numbers rows across read chunks, blank lines included, whichever path parses them', async () => {
+    const evs = makeEvents(120, 15);
+    const lines = evs.map((e) => JSON.stringify(e));
+    lines.splice(3, 0, 'bad 4');
+    lines.splice(40, 0, '');
+    lines.splice(77, 0, 'bad 78');
+    lines.splice(118, 0, 'bad 119');
+    const expected = [4, 78, 119];
+    const tiny = (id: string, attempt: number): number => (id.length * 7919 + id.charCodeAt(10) * 31 + attempt) % 100003;
+    for (const opts of [{ workers: 1 }, { workers: 0 }, { workers: 0, hash: tiny }]) {
+      const o = db();
+      const file = path.join(o.dir, 'rows.ndjson');
+      fs.writeFileSync(file, BOM + lines.join('\n'));
+      const r = await importFile(o.db, file, { ...opts, chunkBytes: 1500, txRows: 50 });
+      expect(r).toMatchObject({ inserted: 120, quarantined: 3 });
+      expect(r.errors.map((e) => e.row)).toEqual(expected);
+      expect(o.db.prepare('SELECT location FROM quarantine ORDER BY id').pluck().all()).toEqual(expected.map((n) => `row ${n}`));
+    }
+  });
+
   it('importText does the same for uploads', async () => {
     const o = db();
     const evs = makeEvents(40, 13);

@@ -12,7 +12,7 @@ export interface PreparePool {
   readonly workers: number;
   items(items: RawItem[]): Promise<PreparedBatch>;
   /** NDJSON bytes made of whole lines; the buffer is transferred (unusable afterwards) */
-  lines(bytes: Uint8Array, firstRow: number): Promise<PreparedBatch>;
+  lines(bytes: Uint8Array, firstRow: number, startOfFile?: boolean): Promise<PreparedBatch>;
   page(body: string, cursor: string): Promise<PageResult>;
   close(): Promise<void>;
 }
@@ -41,7 +41,7 @@ export function createPreparePool(opts: PoolOptions = {}): PreparePool {
     return {
       workers: 0,
       items: (items) => inline({ kind: 'items', items }),
-      lines: (bytes, firstRow) => inline({ kind: 'lines', bytes, firstRow }),
+      lines: (bytes, firstRow, startOfFile) => inline({ kind: 'lines', bytes, firstRow, startOfFile }),
       page: (body, cursor) => inline({ kind: 'page', body, cursor }),
       close: async () => {},
     };
@@ -93,9 +93,9 @@ export function createPreparePool(opts: PoolOptions = {}): PreparePool {
   return {
     workers: n,
     items: (items) => submit({ kind: 'items', items }),
-    lines: (bytes, firstRow) => {
+    lines: (bytes, firstRow, startOfFile) => {
       const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-      return submit({ kind: 'lines', bytes, firstRow }, whole ? [bytes.buffer as ArrayBuffer] : undefined);
+      return submit({ kind: 'lines', bytes, firstRow, startOfFile }, whole ? [bytes.buffer as ArrayBuffer] : undefined);
     },
     page: (body, cursor) => submit({ kind: 'page', body, cursor }),
     async close() {

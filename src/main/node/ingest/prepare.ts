@@ -98,6 +98,8 @@ export interface PreparedBatch {
   bad: BadItem[];
   /** items seen (valid + bad) */
   total: number;
+  /** input lines the batch covers (prepareLines; blank ones included) */
+  lines: number;
 }
 
 const INITIAL = 256;
@@ -106,7 +108,7 @@ export function emptyBatch(capacity = INITIAL): PreparedBatch {
   const cap = Math.max(16, capacity);
   return {
     count: 0, rows: new Float64Array(cap * NNUM), codes: new Int32Array(cap * NCODE), strings: [], lens: new Int32Array(cap * NTEXT),
-    text: '', parts: [], bytes: null, nbytes: 0, inWide: new Uint8Array(cap), wide: '', wideParts: [], proj: [], bad: [], total: 0,
+    text: '', parts: [], bytes: null, nbytes: 0, inWide: new Uint8Array(cap), wide: '', wideParts: [], proj: [], bad: [], total: 0, lines: 0,
   };
 }
 

@@ -13,7 +13,7 @@ export type PageResult =
 
 export type Task =
   | { kind: 'items'; items: RawItem[] }
-  | { kind: 'lines'; bytes: Uint8Array; firstRow: number }
+  | { kind: 'lines'; bytes: Uint8Array; firstRow: number; startOfFile?: boolean }
   | { kind: 'page'; body: string; cursor: string };
 
 export type TaskResult = PreparedBatch | PageResult;
@@ -22,14 +22,15 @@ export type TaskResult = PreparedBatch | PageResult;
 /**
  * NDJSON: one event per line. `bytes` holds whole lines (a chunk ends on a newline or at EOF),
  * `firstRow` is the 1-based line number of the first line. Blank lines are skipped; a UTF-8 BOM on
- * the first line of the file is ignored. Locations are "row <n>".
+ * the first line of the file (`startOfFile`) is ignored. Locations are "row <n>"; the batch's
+ * `lines` counts the lines it covers.
  */
-export function prepareLines(bytes: Uint8Array, firstRow: number): PreparedBatch {
+export function prepareLines(bytes: Uint8Array, firstRow: number, startOfFile = firstRow === 1): PreparedBatch {
   // Decode as Latin-1 (a byte copy: ~5x cheaper than UTF-8 decoding, and V8 keeps it one-byte);
   // char offsets are byte offsets then. Lines with any byte >= 0x80 are decoded again as UTF-8.
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const text = buf.toString('latin1');
-  let start = firstRow === 1 && text.charCodeAt(0) === 0xef && text.charCodeAt(1) === 0xbb && text.charCodeAt(2) === 0xbf ? 3 : 0;
+  let start = startOfFile && text.charCodeAt(0) === 0xef && text.charCodeAt(1) === 0xbb && text.charCodeAt(2) === 0xbf ? 3 : 0;
   // ~400 bytes per event on the wire: start big enough that the columns rarely grow
   const out = emptyBatch(Math.ceil(bytes.byteLength / 300));
   // the values of an event are shorter than its line, give or take JSON.stringify's normalization
@@ -52,6 +53,7 @@ export function prepareLines(bytes: Uint8Array, firstRow: number): PreparedBatch
     row++;
     start = end + 1;
   }
+  out.lines = row - firstRow;
   return sealBatch(out);
 }
 
@@ -95,7 +97,7 @@ export function runTask(t: Task): TaskResult {
     case 'items':
       return prepareItems(t.items);
     case 'lines':
-      return prepareLines(t.bytes, t.firstRow);
+      return prepareLines(t.bytes, t.firstRow, t.startOfFile);
     case 'page':
       return preparePage(t.body, t.cursor);
   }
