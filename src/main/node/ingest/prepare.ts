@@ -127,11 +127,11 @@ export function takeText(b: PreparedBatch): string {
   return b.text;
 }
 
-/** Where the text values of ASCII events go. */
+/** Where an event's text values go: `text` (pages, CSV: any text; V8 makes it two-byte if it must) */
 const TEXT = 0;
-/** ... of events with non-ASCII text */
+/** `wide`: lines with non-ASCII text, kept apart so that `text` stays one-byte */
 const WIDE = 1;
-/** ... of events known to have only ASCII text values (Latin-1 bytes into `bytes`) */
+/** `bytes`, as Latin-1: only for values known to be ASCII */
 const BYTES = 2;
 export type TextMode = typeof TEXT | typeof WIDE | typeof BYTES;
 export const TEXT_MODE = { TEXT, WIDE, BYTES } as const;
