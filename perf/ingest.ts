@@ -35,6 +35,41 @@
  * kept apart). Kept: multi-row INSERT, 16 KiB pages, one (type, time) index, big transactions
  * (--tx-rows), dictionary codes for low-cardinality columns (migration 0004), the in-memory dedup
  * index (src/main/node/ingest/dedup.ts).
+ *
+ * Second pass (A/B against the previous commit, alternating runs, 1M events, CPU = user + sys of
+ * the whole process as /usr/bin/time reports it; wall figures swing +-30% with the other work):
+ *   kept   INSERT OR FAIL for the multi-row event_log insert: a plain (OR ABORT) multi-row INSERT
+ *          in a transaction keeps a statement journal, copying the table's last page and the
+ *          index pages it touches per statement; -0.7 s CPU per 1M (-6%), ~5% faster
+ *   kept   projections as multi-row upserts grouped by statement (up to 32 rows, OR FAIL):
+ *          projection phase 1.59 -> 1.24, 1.23 -> 0.68, 0.79 -> 0.64 s per 1M in 3 pairs; end to end
+ *          within noise (~2%)
+ *   kept   NULLs bound as NaN (SQLite stores a NaN double as NULL; better-sqlite3 binds a number
+ *          after one type check, a null after five): ~40 ns per NULL parameter, ~7 per row;
+ *          CPU median 11.4 -> 10.9 s per 1M
+ *   kept   a 96 MB young generation for the parse worker (Worker resourceLimits): ~4% faster,
+ *          -0.35 s CPU per 1M; 48 and 192-384 MB were no better
+ *   kept   the worker writes ASCII lines' values as Latin-1 bytes into a buffer it transfers
+ *          (no join, no structured clone of the text, no strings kept alive across scavenges);
+ *          the writer decodes it once: ~2% faster and -0.2 s CPU per 1M (6 of 7 pairs)
+ *   kept   the worker counts each chunk's lines (it scans them anyway); the main thread no longer
+ *          calls indexOf per line to number rows: -0.3 s CPU per 1M
+ *   rejected  dropping the (type, time) index when a bulk import starts on an empty event_log and
+ *          building it at the end: CREATE INDEX took 0.68-0.78 s per 1M (PRAGMA threads = 2: no
+ *          better) while the load without the index saved only ~0.3-0.4 s: slower end to end
+ *   rejected  the text values of a row as one bound string split by substr() in SQL
+ *          (INSERT ... SELECT FROM (VALUES ...)): 1.35 vs 1.02-1.09 us per row (micro-benchmark)
+ *   rejected  text values bound as Buffer views with CAST(? AS TEXT): no gain (micro-benchmark,
+ *          0.94-1.15 vs 0.95-1.12 us per row of 4 texts)
+ *   rejected  wal_autocheckpoint 16000 pages instead of 4000: +0.3 s CPU per 1M, not faster
+ *   rejected  OR FAIL on the single-row projection upserts alone: no measurable change (a
+ *          single-row statement keeps no statement journal; it matters for the multi-row ones)
+ * Result (same machine, same hour, 9 alternating pairs, another CPU-bound job on the machine, load
+ * 2-4): the version before this pass median 117k events/s (81k-145k), 12.3 s CPU per 1M; now
+ * median 146k events/s (81k-164k), 10.6 s CPU (-14%); median ratio within a pair 1.15x. 10M, one
+ * run under the same kind of load: 111k events/s (89.9 s). Left: ~10.5 us of CPU per event
+ * against the 8 us the target allows; JSON.parse (the largest item of the worker), N-API
+ * binding and SQLite's row and index inserts (most of the writer) remain the bulk.
  */
 import { peakRssBytes } from './rss.ts';
 import { parseArgs } from 'node:util';

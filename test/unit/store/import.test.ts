@@ -57,6 +57,46 @@ describe('NDJSON import', () => {
     expect(r).toMatchObject({ rows: 50, inserted: 50 });
   });
 
+  it('stores text exactly whatever the encoding of the line: ASCII, UTF-8, ASCII with \\u escapes', async () => {
+    const evs = makeEvents(30, 14);
+    const names = ['plain', 'café', '中文 ✓', '😀 emoji', 'tab\there "quoted" back\\slash'];
+    evs.forEach((e, i) => {
+      (e as { subject?: string }).subject = names[i % names.length];
+    });
+    const escaped = (s: string): string => s.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const lines = evs.map((e, i) => (i % 3 === 0 ? escaped(JSON.stringify(e)) : JSON.stringify(e)));
+    for (const workers of [1, 0]) {
+      const o = db();
+      const file = path.join(o.dir, 'mixed.ndjson');
+      fs.writeFileSync(file, lines.join('\n') + '\n');
+      expect(await importFile(o.db, file, { workers, chunkBytes: 2048 })).toMatchObject({ inserted: 30, quarantined: 0 });
+      const rows = o.db.prepare('SELECT id, subject, session_id, data FROM events ORDER BY seq').all() as { id: string; subject: string; session_id: string | null; data: string }[];
+      expect(rows.map((r) => [r.id, r.subject, r.session_id, JSON.parse(r.data)])).toEqual(
+        evs.map((e) => [e.id, e.subject, (e.data as { session_id?: string }).session_id ?? null, e.data]),
+      );
+    }
+  });
+
+  it('numbers rows across read chunks, blank lines included, whichever path parses them', async () => {
+    const evs = makeEvents(120, 15);
+    const lines = evs.map((e) => JSON.stringify(e));
+    lines.splice(3, 0, 'bad 4');
+    lines.splice(40, 0, '');
+    lines.splice(77, 0, 'bad 78');
+    lines.splice(118, 0, 'bad 119');
+    const expected = [4, 78, 119];
+    const tiny = (id: string, attempt: number): number => (id.length * 7919 + id.charCodeAt(10) * 31 + attempt) % 100003;
+    for (const opts of [{ workers: 1 }, { workers: 0 }, { workers: 0, hash: tiny }]) {
+      const o = db();
+      const file = path.join(o.dir, 'rows.ndjson');
+      fs.writeFileSync(file, BOM + lines.join('\n'));
+      const r = await importFile(o.db, file, { ...opts, chunkBytes: 1500, txRows: 50 });
+      expect(r).toMatchObject({ inserted: 120, quarantined: 3 });
+      expect(r.errors.map((e) => e.row)).toEqual(expected);
+      expect(o.db.prepare('SELECT location FROM quarantine ORDER BY id').pluck().all()).toEqual(expected.map((n) => `row ${n}`));
+    }
+  });
+
   it('importText does the same for uploads', async () => {
     const o = db();
     const evs = makeEvents(40, 13);

@@ -91,6 +91,45 @@ describe('ingestBatch', () => {
     for (const r of results) expect(r).toEqual(results[0]);
     expect(results[0]!.orders![0]).toMatchObject({ order_id: 'o1', user_id: 'u1', session_id: 'sess', total: 100000, invoice_total: 110000, tax_total: 10000, cancel_reason: 'changed mind', status: 'completed' });
     expect(results[0]!.tax_lines![0]).toMatchObject({ jurisdiction: 'VN', tax_rate: '0.10', taxable_amount: 100000, tax_amount: 10000 });
+    // the same events in one batch (one multi-row statement per projection) merge the same way
+    for (const p of perms) {
+      const d = db().db;
+      createIngestor(d, { origin: 'x' }).ingestBatch(items(p));
+      expect(dumpProjections(d)).toEqual(results[0]);
+    }
+  });
+
+  it('several versions of one key inside one batch: the latest wins, in any order', () => {
+    const base = { specversion: '1.0', source: '/services/order', type: 'order.placed' } as const;
+    const money = (amount: string) => ({ amount, currency: 'VND' });
+    const placed = (id: string, hour: number, total: string) => ({
+      ...base, id, time: `2026-01-01T${String(hour).padStart(2, '0')}:00:00Z`,
+      data: { order_id: 'o1', user_id: 'u1', seller_id: 's1', total: money(total), items: [{ product_id: `p${hour}`, category: 'c', quantity: 1, unit_price: money(total) }] },
+    });
+    const evs = [placed('a', 3, '300000'), placed('b', 9, '900000'), placed('c', 5, '500000'), placed('d', 1, '100000')];
+    const orders = [evs, [...evs].reverse(), [evs[1]!, evs[3]!, evs[0]!, evs[2]!]].map((p) => {
+      const d = db().db;
+      createIngestor(d, { origin: 'x' }).ingestBatch(items(p));
+      return dumpProjections(d);
+    });
+    for (const r of orders) expect(r).toEqual(orders[0]);
+    expect(orders[0]!.orders![0]).toMatchObject({ order_id: 'o1', total: 900000, placed_at: Date.parse('2026-01-01T09:00:00Z') });
+    expect(orders[0]!.order_items![0]).toMatchObject({ order_id: 'o1', item_no: 1, product_id: 'p9' });
+  });
+
+  it('stores absent values as SQL NULL', () => {
+    const { db: d } = db();
+    const view = { specversion: '1.0', id: 'v1', type: 'page.landing_viewed', source: '/services/storefront', time: '2026-01-01T00:00:00Z', data: { session_id: 's1', url: '/' } };
+    const failed = {
+      specversion: '1.0', id: 'f1', type: 'payment.failed', source: '/services/payment', time: '2026-01-01T00:00:00Z',
+      data: { payment_id: 'pay1', gateway: 'g', amount: { amount: '1000', currency: 'VND' }, failure_code: 'declined' },
+    };
+    createIngestor(d, { origin: 'x' }).ingestBatch(items([view, failed]));
+    const types = d.prepare(`SELECT typeof(subject), typeof(user_id), typeof(s_device), typeof(s_traffic_source), typeof(s_category),
+      typeof(amount), typeof(s_currency), typeof(s_code), typeof(s_experiment_id), typeof(s_variant), typeof(ref) FROM event_log WHERE id = 'v1'`).raw().get();
+    expect(types).toEqual(Array(11).fill('null'));
+    const pay = d.prepare('SELECT typeof(order_id), typeof(user_id), typeof(method), typeof(failure_message), amount FROM payments').raw().get();
+    expect(pay).toEqual(['null', 'null', 'null', 'null', 1000]);
   });
 
   it('quarantines invalid items with field, reason, location and the raw text; valid ones are kept', () => {

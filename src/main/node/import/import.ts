@@ -215,6 +215,7 @@ function prepareLinesText(text: string, firstRow: number, hash: HashFn | undefin
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (line.trim() !== '') prepareInto(out, line, `row ${firstRow + i}`, hash);
   }
+  out.lines = text.endsWith('\n') ? lines.length - 1 : lines.length;
   return out;
 }
 
@@ -229,9 +230,16 @@ async function importNdjson(db: Database, file: string, ingestor: Ingestor, tall
   const txRows = opts.txRows ?? 0;
   let openTx = false;
   let txCount = 0;
+  // Chunks are parsed with rows numbered from 1 (the main thread does not count lines: the worker
+  // does, in `lines`); the locations of bad rows are made absolute here, in write order.
+  let rowBase = 0;
   const write = async (): Promise<void> => {
     const next = inflight.shift()!;
     const batch = await next.batch;
+    if (rowBase > 0) {
+      for (const b of batch.bad) b.location = `row ${Number(b.location.slice(4)) + rowBase}`;
+    }
+    rowBase += batch.lines;
     if (txRows > 0 && !openTx) {
       db.exec('BEGIN IMMEDIATE');
       openTx = true;
@@ -247,14 +255,15 @@ async function importNdjson(db: Database, file: string, ingestor: Ingestor, tall
     progress();
   };
   let ok = false;
-  const submit = (bytes: Uint8Array, firstRow: number): void => {
+  let startOfFile = true;
+  const submit = (bytes: Uint8Array): void => {
     const len = bytes.byteLength;
-    const batch = opts.hash ? Promise.resolve(prepareLinesHashed(bytes, firstRow, opts.hash)) : pool.lines(bytes, firstRow);
+    const batch = opts.hash ? Promise.resolve(prepareLinesHashed(bytes, startOfFile, opts.hash)) : pool.lines(bytes, 1, startOfFile);
+    startOfFile = false;
     inflight.push({ batch, bytes: len });
   };
   try {
     let carry: Uint8Array = new Uint8Array(0);
-    let row = 1;
     let position = 0;
     for (;;) {
       checkAbort(opts.signal);
@@ -264,7 +273,7 @@ async function importNdjson(db: Database, file: string, ingestor: Ingestor, tall
       position += bytesRead;
       const filled = carry.byteLength + bytesRead;
       if (bytesRead === 0) {
-        if (filled > 0) submit(buf.subarray(0, filled).slice(), row);
+        if (filled > 0) submit(buf.subarray(0, filled).slice());
         break;
       }
       const view = Buffer.from(buf.buffer, 0, filled);
@@ -273,13 +282,10 @@ async function importNdjson(db: Database, file: string, ingestor: Ingestor, tall
         carry = buf.subarray(0, filled).slice();
         continue;
       }
-      let lines = 0;
-      for (let p = view.indexOf(10, 0); p !== -1 && p <= lastNl; p = view.indexOf(10, p + 1)) lines++;
       carry = buf.slice(lastNl + 1, filled);
       // hand over exactly the bytes of whole lines (a view over a fresh buffer, transferable)
       const whole = lastNl + 1 === buf.byteLength ? buf : buf.slice(0, lastNl + 1);
-      submit(whole, row);
-      row += lines;
+      submit(whole);
       while (inflight.length >= depth) await write();
     }
     while (inflight.length > 0) await write();
@@ -293,10 +299,10 @@ async function importNdjson(db: Database, file: string, ingestor: Ingestor, tall
   }
 }
 
-function prepareLinesHashed(bytes: Uint8Array, firstRow: number, hash: HashFn): PreparedBatch {
+function prepareLinesHashed(bytes: Uint8Array, startOfFile: boolean, hash: HashFn): PreparedBatch {
   let text = new TextDecoder().decode(bytes);
-  if (firstRow === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return prepareLinesText(text, firstRow, hash);
+  if (startOfFile && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return prepareLinesText(text, 1, hash);
 }
 
 interface TextSink {

@@ -12,7 +12,7 @@ export interface PreparePool {
   readonly workers: number;
   items(items: RawItem[]): Promise<PreparedBatch>;
   /** NDJSON bytes made of whole lines; the buffer is transferred (unusable afterwards) */
-  lines(bytes: Uint8Array, firstRow: number): Promise<PreparedBatch>;
+  lines(bytes: Uint8Array, firstRow: number, startOfFile?: boolean): Promise<PreparedBatch>;
   page(body: string, cursor: string): Promise<PageResult>;
   close(): Promise<void>;
 }
@@ -25,6 +25,8 @@ export interface PoolOptions {
 }
 
 interface Slot { worker: Worker; busy: number }
+
+const YOUNG_GENERATION_MB = 96;
 
 export function createPreparePool(opts: PoolOptions = {}): PreparePool {
   const n = Math.max(0, opts.workers ?? 1);
@@ -39,7 +41,7 @@ export function createPreparePool(opts: PoolOptions = {}): PreparePool {
     return {
       workers: 0,
       items: (items) => inline({ kind: 'items', items }),
-      lines: (bytes, firstRow) => inline({ kind: 'lines', bytes, firstRow }),
+      lines: (bytes, firstRow, startOfFile) => inline({ kind: 'lines', bytes, firstRow, startOfFile }),
       page: (body, cursor) => inline({ kind: 'page', body, cursor }),
       close: async () => {},
     };
@@ -50,7 +52,11 @@ export function createPreparePool(opts: PoolOptions = {}): PreparePool {
   let closed = false;
   const slots: Slot[] = [];
   for (let i = 0; i < n; i++) {
-    const worker = new Worker(url);
+    // A parse worker allocates many short-lived objects per event (JSON.parse) and holds each
+    // batch's values until it is sent: a young generation larger than V8's default means fewer
+    // scavenges, each copying that live batch (measured at 1M events: ~4% faster, ~3% less CPU;
+    // 48 and 192-384 MB were no better).
+    const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const slot: Slot = { worker, busy: 0 };
     worker.on('message', (msg: { id: number; result?: TaskResult; error?: string }) => {
       const p = pending.get(msg.id);
@@ -87,9 +93,9 @@ export function createPreparePool(opts: PoolOptions = {}): PreparePool {
   return {
     workers: n,
     items: (items) => submit({ kind: 'items', items }),
-    lines: (bytes, firstRow) => {
+    lines: (bytes, firstRow, startOfFile) => {
       const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-      return submit({ kind: 'lines', bytes, firstRow }, whole ? [bytes.buffer as ArrayBuffer] : undefined);
+      return submit({ kind: 'lines', bytes, firstRow, startOfFile }, whole ? [bytes.buffer as ArrayBuffer] : undefined);
     },
     page: (body, cursor) => submit({ kind: 'page', body, cursor }),
     async close() {

@@ -33,6 +33,10 @@ export interface BadItem {
  *   lens    NTEXT lengths per valid event (-1 = null); the values are concatenated in `text`, or in
  *           `wide` for events flagged in `inWide` (lines with non-ASCII text): V8 keeps `text`
  *           one-byte then, and binding one-byte strings to SQLite is much cheaper than two-byte.
+ *   bytes   NDJSON lines (prepareLines) write the values of ASCII events as Latin-1 bytes here
+ *           instead of into `text`: the buffer is transferred to the writer thread (no copy) and
+ *           decoded there once into `text` (see takeText), and the worker keeps no strings alive
+ *           for the batch (cheaper scavenges) and does not join them.
  */
 export const NUM_COLUMNS = ['id_hash', 'time', 'amount'] as const;
 export const CODE_COLUMNS = ['type', 'source', 'device', 'traffic_source', 'category', 'currency', 'code', 'experiment_id', 'variant'] as const;
@@ -82,6 +86,9 @@ export interface PreparedBatch {
   text: string;
   /** while building: pieces of `text` not yet joined */
   parts: string[];
+  /** Latin-1 bytes of the text values (first `nbytes`), when built by prepareLines; see takeText */
+  bytes: Uint8Array | null;
+  nbytes: number;
   /** per valid event: 1 when its text values are in `wide` instead of `text` */
   inWide: Uint8Array;
   wide: string;
@@ -91,6 +98,8 @@ export interface PreparedBatch {
   bad: BadItem[];
   /** items seen (valid + bad) */
   total: number;
+  /** input lines the batch covers (prepareLines; blank ones included) */
+  lines: number;
 }
 
 const INITIAL = 256;
@@ -99,9 +108,33 @@ export function emptyBatch(capacity = INITIAL): PreparedBatch {
   const cap = Math.max(16, capacity);
   return {
     count: 0, rows: new Float64Array(cap * NNUM), codes: new Int32Array(cap * NCODE), strings: [], lens: new Int32Array(cap * NTEXT),
-    text: '', parts: [], inWide: new Uint8Array(cap), wide: '', wideParts: [], proj: [], bad: [], total: 0,
+    text: '', parts: [], bytes: null, nbytes: 0, inWide: new Uint8Array(cap), wide: '', wideParts: [], proj: [], bad: [], total: 0, lines: 0,
   };
 }
+
+/**
+ * The text of the batch's `text` events: `text`, or, for a batch built from bytes, the bytes decoded
+ * (once; the bytes are dropped).
+ */
+export function takeText(b: PreparedBatch): string {
+  if (b.nbytes > 0) {
+    if (b.text !== '' || b.parts.length > 0) throw new Error('a prepared batch holds text both as bytes and as strings');
+    const u = b.bytes!;
+    b.text = Buffer.from(u.buffer, u.byteOffset, b.nbytes).toString('latin1');
+    b.bytes = null;
+    b.nbytes = 0;
+  }
+  return b.text;
+}
+
+/** Where an event's text values go: `text` (pages, CSV: any text; V8 makes it two-byte if it must) */
+const TEXT = 0;
+/** `wide`: lines with non-ASCII text, kept apart so that `text` stays one-byte */
+const WIDE = 1;
+/** `bytes`, as Latin-1: only for values known to be ASCII */
+const BYTES = 2;
+export type TextMode = typeof TEXT | typeof WIDE | typeof BYTES;
+export const TEXT_MODE = { TEXT, WIDE, BYTES } as const;
 
 const stringIndexes = new WeakMap<PreparedBatch, Map<string, number>>();
 
@@ -157,7 +190,7 @@ function describe(e: unknown): string {
 }
 
 /** Parse + validate + flatten one item into `out`. */
-export function prepareInto(out: PreparedBatch, raw: string | object, location: string, hash: HashFn = idHash, text?: string, ascii = false): void {
+export function prepareInto(out: PreparedBatch, raw: string | object, location: string, hash: HashFn = idHash, text?: string, mode: TextMode = WIDE): void {
   if (typeof raw !== 'string') {
     prepareParsed(out, raw, location, hash, text);
     return;
@@ -170,14 +203,15 @@ export function prepareInto(out: PreparedBatch, raw: string | object, location: 
     out.bad.push({ location, eventId: null, eventType: null, field: '', reason: `not valid JSON: ${describe(e)}`, raw });
     return;
   }
-  prepareParsed(out, obj, location, hash, text ?? raw, ascii);
+  prepareParsed(out, obj, location, hash, text ?? raw, mode);
 }
 
 /**
  * Validate + flatten an already parsed value (any JSON value; non-objects are quarantined).
- * `ascii` false puts the event's text values in `wide` (see PreparedBatch).
+ * `mode` says where the event's text values go (see PreparedBatch): WIDE puts them in `wide`;
+ * BYTES is only for values known to be ASCII.
  */
-export function prepareParsed(out: PreparedBatch, obj: unknown, location: string, hash: HashFn = idHash, text?: string, ascii = true): void {
+export function prepareParsed(out: PreparedBatch, obj: unknown, location: string, hash: HashFn = idHash, text?: string, mode: TextMode = TEXT): void {
   out.total++;
   const r = validateEvent(obj);
   if (!r.ok) {
@@ -216,18 +250,49 @@ export function prepareParsed(out: PreparedBatch, obj: unknown, location: string
   // the text to prove where the value ends costs more than V8's serializer)
   const data = JSON.stringify(e.data);
   const lens = out.lens;
-  const parts = ascii ? out.parts : out.wideParts;
-  if (!ascii) out.inWide[idx] = 1;
   o = idx * NTEXT;
-  lens[o] = e.id.length;
-  parts.push(e.id);
-  o = pushText(parts, lens, o + 1, e.subject);
-  o = pushText(parts, lens, o, e.sessionId);
-  o = pushText(parts, lens, o, e.userId);
-  o = pushText(parts, lens, o, e.ref);
-  lens[o] = data.length;
-  parts.push(data);
+  if (mode === BYTES) {
+    lens[o] = e.id.length;
+    lens[o + 1] = e.subject === null ? -1 : e.subject.length;
+    lens[o + 2] = e.sessionId === null ? -1 : e.sessionId.length;
+    lens[o + 3] = e.userId === null ? -1 : e.userId.length;
+    lens[o + 4] = e.ref === null ? -1 : e.ref.length;
+    lens[o + 5] = data.length;
+    const need = out.nbytes + e.id.length + Math.max(0, lens[o + 1]!) + Math.max(0, lens[o + 2]!) + Math.max(0, lens[o + 3]!) +
+      Math.max(0, lens[o + 4]!) + data.length;
+    if (out.bytes === null || need > out.bytes.byteLength) growBytes(out, need);
+    const buf = out.bytes as Buffer;
+    let n = out.nbytes;
+    n += buf.write(e.id, n, 'latin1');
+    if (e.subject !== null) n += buf.write(e.subject, n, 'latin1');
+    if (e.sessionId !== null) n += buf.write(e.sessionId, n, 'latin1');
+    if (e.userId !== null) n += buf.write(e.userId, n, 'latin1');
+    if (e.ref !== null) n += buf.write(e.ref, n, 'latin1');
+    out.nbytes = n + buf.write(data, n, 'latin1');
+  } else {
+    const parts = mode === WIDE ? out.wideParts : out.parts;
+    if (mode === WIDE) out.inWide[idx] = 1;
+    lens[o] = e.id.length;
+    parts.push(e.id);
+    o = pushText(parts, lens, o + 1, e.subject);
+    o = pushText(parts, lens, o, e.sessionId);
+    o = pushText(parts, lens, o, e.userId);
+    o = pushText(parts, lens, o, e.ref);
+    lens[o] = data.length;
+    parts.push(data);
+  }
   if (PROJECTED.has(e.type)) project(out.proj, idx, e);
+}
+
+function growBytes(out: PreparedBatch, need: number): void {
+  const next = Buffer.allocUnsafeSlow(Math.max(need, 1 << 16, (out.bytes?.byteLength ?? 0) * 2));
+  if (out.bytes !== null) next.set(out.bytes.subarray(0, out.nbytes));
+  out.bytes = next;
+}
+
+/** Start a batch's bytes with room for about `capacity` bytes (see PreparedBatch). */
+export function reserveBytes(out: PreparedBatch, capacity: number): void {
+  if (out.bytes === null || out.bytes.byteLength < capacity) growBytes(out, capacity);
 }
 
 function pushText(parts: string[], lens: Int32Array, o: number, v: string | null): number {

@@ -4,7 +4,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { idHash } from './hash.ts';
-import { emptyBatch, prepareInto, prepareItems, prepareParsed, sealBatch, type PreparedBatch, type RawItem } from './prepare.ts';
+import { emptyBatch, prepareInto, prepareItems, prepareParsed, reserveBytes, sealBatch, TEXT_MODE, type PreparedBatch, type RawItem } from './prepare.ts';
 
 /** A feed page as the platform returns it, parsed and prepared. */
 export type PageResult =
@@ -13,7 +13,7 @@ export type PageResult =
 
 export type Task =
   | { kind: 'items'; items: RawItem[] }
-  | { kind: 'lines'; bytes: Uint8Array; firstRow: number }
+  | { kind: 'lines'; bytes: Uint8Array; firstRow: number; startOfFile?: boolean }
   | { kind: 'page'; body: string; cursor: string };
 
 export type TaskResult = PreparedBatch | PageResult;
@@ -22,16 +22,19 @@ export type TaskResult = PreparedBatch | PageResult;
 /**
  * NDJSON: one event per line. `bytes` holds whole lines (a chunk ends on a newline or at EOF),
  * `firstRow` is the 1-based line number of the first line. Blank lines are skipped; a UTF-8 BOM on
- * the first line of the file is ignored. Locations are "row <n>".
+ * the first line of the file (`startOfFile`) is ignored. Locations are "row <n>"; the batch's
+ * `lines` counts the lines it covers.
  */
-export function prepareLines(bytes: Uint8Array, firstRow: number): PreparedBatch {
+export function prepareLines(bytes: Uint8Array, firstRow: number, startOfFile = firstRow === 1): PreparedBatch {
   // Decode as Latin-1 (a byte copy: ~5x cheaper than UTF-8 decoding, and V8 keeps it one-byte);
   // char offsets are byte offsets then. Lines with any byte >= 0x80 are decoded again as UTF-8.
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const text = buf.toString('latin1');
-  let start = firstRow === 1 && text.charCodeAt(0) === 0xef && text.charCodeAt(1) === 0xbb && text.charCodeAt(2) === 0xbf ? 3 : 0;
+  let start = startOfFile && text.charCodeAt(0) === 0xef && text.charCodeAt(1) === 0xbb && text.charCodeAt(2) === 0xbf ? 3 : 0;
   // ~400 bytes per event on the wire: start big enough that the columns rarely grow
   const out = emptyBatch(Math.ceil(bytes.byteLength / 300));
+  // the values of an event are shorter than its line, give or take JSON.stringify's normalization
+  reserveBytes(out, bytes.byteLength);
   let row = firstRow;
   const n = text.length;
   while (start < n) {
@@ -43,11 +46,14 @@ export function prepareLines(bytes: Uint8Array, firstRow: number): PreparedBatch
       // isAscii (simdutf) on a view of the line's bytes is ~5x cheaper than a regex over the text
       const ascii = isAscii(new Uint8Array(buf.buffer, buf.byteOffset + start, stop - start));
       const line = ascii ? text.slice(start, stop) : buf.toString('utf8', start, stop);
-      if (line.trim() !== '') prepareInto(out, line, `row ${row}`, idHash, undefined, ascii);
+      // an ASCII line without \u escapes has only ASCII strings, and JSON.stringify keeps them ASCII
+      const mode = ascii && line.indexOf('\\u') === -1 ? TEXT_MODE.BYTES : TEXT_MODE.WIDE;
+      if (line.trim() !== '') prepareInto(out, line, `row ${row}`, idHash, undefined, mode);
     }
     row++;
     start = end + 1;
   }
+  out.lines = row - firstRow;
   return sealBatch(out);
 }
 
@@ -79,12 +85,19 @@ export function preparePage(body: string, cursor: string): PageResult {
   return { ok: true, batch: sealBatch(out), nextCursor: p.next_cursor, hasMore: p.has_more, totalEstimate: total };
 }
 
+/** The buffers a result can hand over without copying (see PreparedBatch.bytes). */
+export function transferables(r: TaskResult): ArrayBuffer[] {
+  const b = 'ok' in r ? (r.ok ? r.batch : null) : r;
+  const u = b?.bytes;
+  return u && u.byteOffset === 0 && u.buffer instanceof ArrayBuffer ? [u.buffer] : [];
+}
+
 export function runTask(t: Task): TaskResult {
   switch (t.kind) {
     case 'items':
       return prepareItems(t.items);
     case 'lines':
-      return prepareLines(t.bytes, t.firstRow);
+      return prepareLines(t.bytes, t.firstRow, t.startOfFile);
     case 'page':
       return preparePage(t.body, t.cursor);
   }
