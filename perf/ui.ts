@@ -90,18 +90,21 @@ export async function syncBench(argv: string[]): Promise<void> {
     const longTasks = all.filter(([start]) => start >= clickedAt).map(([, d]) => d);
     const loadTasks = all.filter(([start]) => start < clickedAt).map(([, d]) => d);
     const changes = samples.filter((s, i) => i > 0 && s.text !== samples[i - 1]!.text).length;
-    let maxStall = 0, last = 0;
+    // the first change comes after the demo platform has started and answered its first page;
+    // after it, the longest wait between two changes is what a user sees as a pause
+    let maxStall = 0, last = -1, firstMs = -1;
     samples.forEach((s, i) => {
       if (i > 0 && s.text !== samples[i - 1]!.text) {
-        maxStall = Math.max(maxStall, s.t - last);
+        if (last < 0) firstMs = s.t;
+        else maxStall = Math.max(maxStall, s.t - last);
         last = s.t;
       }
     });
     const secs = (Date.now() - t0) / 1000;
     process.stdout.write(`demo sync (${values.days} days, ${values.users} users): ${final.inserted.toLocaleString()} events in ${secs.toFixed(1)} s (${final.eventsPerSec.toLocaleString()} ev/s)\n`);
-    process.stdout.write(`progress counter changed ${changes} times in ${samples.length} samples; longest wait between changes ${maxStall} ms\n`);
+    process.stdout.write(`progress counter changed ${changes} times in ${samples.length} samples; first change ${firstMs} ms after the click (demo platform start), then longest wait between changes ${maxStall} ms\n`);
     process.stdout.write(`main-thread long tasks during the sync: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms; during page load before it: ${loadTasks.length}, longest ${Math.round(Math.max(0, ...loadTasks))} ms\n`);
-    process.stdout.write(JSON.stringify({ bench: 'sync', events: final.inserted, seconds: secs, progressChanges: changes, maxStallMs: maxStall, longTasks: longTasks.map(Math.round), loadLongTasks: loadTasks.map(Math.round) }) + '\n');
+    process.stdout.write(JSON.stringify({ bench: 'sync', events: final.inserted, seconds: secs, progressChanges: changes, firstProgressMs: firstMs, maxStallMs: maxStall, longTasks: longTasks.map(Math.round), loadLongTasks: loadTasks.map(Math.round) }) + '\n');
   } finally {
     await browser.close();
     await app.stop();
