@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { api, hasChromium, launchBrowser, startWebMode, until, type WebApp } from './helpers.ts';
 import { startPlatform, type RunningPlatform } from '../../src/platform-sim/server.ts';
 import type { SyncStatus } from '../../src/main/common/types.ts';
-import type { PayoutRunDetail, TicketRow, TransferRow } from '../../src/main/common/api-payouts.ts';
+import type { DeductionRow, PayoutRunDetail, TicketRow, TransferRow } from '../../src/main/common/api-payouts.ts';
 import type { Injections } from '../../src/platform-sim/types.ts';
 
 const END = '2025-06-30';
@@ -76,5 +76,17 @@ describe.skipIf(!hasChromium())('web mode: Payouts page', () => {
     await page.getByTestId('payouts-ticket-to-in_review').click();
     await expect.poll(async () => (await api<TicketRow>(app, 'payouts.ticket', { ticketId: open.id })).state).toBe('in_review');
     await expect.poll(() => page.getByTestId('payouts-ticket-events').innerText()).toMatch(/open → in_review/);
+  });
+
+  it('waives an outstanding deduction with a reason: it shows as waived from the next week', async () => {
+    const d = (await api<DeductionRow[]>(app, 'payouts.deductions', {})).find((x) => x.outstanding > 0 && !x.waived)!;
+    expect(d).toBeDefined();
+    const row = page.getByTestId('payouts-deduction-row').filter({ hasText: `#${d.id}` }).first();
+    await row.getByTestId('payouts-waive').click();
+    await page.getByTestId('payouts-waive-reason').locator('textarea').first().fill('written off by the platform');
+    await page.getByTestId('payouts-waive-confirm').click();
+    await expect.poll(() => row.getByTestId('payouts-deduction-waiver').innerText(), { timeout: 30_000 }).toBe('waived from 2025-W27');
+    const after = (await api<DeductionRow[]>(app, 'payouts.deductions', {})).find((x) => x.id === d.id)!;
+    expect(after.waived).toMatchObject({ fromWeek: '2025-W27', note: 'written off by the platform' });
   });
 });

@@ -57,6 +57,11 @@ export const payoutArgs = {
   /** reject a proposed corrective transfer (never one already approved), with the reason */
   'payouts.transfer.cancel': s.object({ transferId: id, note }),
   'payouts.deductions': s.object({ sellerId: s.optional(s.string({ min: 1, max: 100 })), limit: s.optional(s.int({ min: 1, max: 1000 })) }),
+  /**
+   * waive a deduction: it is no longer applied from `fromWeek` on (default: the week after the latest
+   * week with a payout run); earlier weeks keep what their runs applied. With the reason; audited.
+   */
+  'payouts.deduction.waive': s.object({ deductionId: id, note, fromWeek: s.optional(week) }),
   'payouts.report': s.object({ date: day }),
   'payouts.report.file': s.object({ date: day, format: s.literal('xlsx', 'pdf', 'json') }),
 } as const;
@@ -140,6 +145,8 @@ export interface DeductionRow {
   applied: { runId: number; week: string; amount: number }[];
   /** amount − what the latest run of each later week applied */
   outstanding: number;
+  /** set when a finance admin waived it: not applied from `fromWeek` on */
+  waived: { fromWeek: string; note: string; actor: string; at: number } | null;
 }
 
 export interface TicketRow {
@@ -179,6 +186,7 @@ export interface PayoutResults {
   'payouts.transfer.approve': TransferRow;
   'payouts.transfer.cancel': TransferRow;
   'payouts.deductions': DeductionRow[];
+  'payouts.deduction.waive': DeductionRow;
   'payouts.report': SettlementReport;
   'payouts.report.file': PayoutReportFile;
 }

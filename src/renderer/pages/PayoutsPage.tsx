@@ -26,7 +26,7 @@ import TextField from '@mui/material/TextField';
 import ToggleButton from '@mui/material/ToggleButton';
 import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
-import type { TicketState, TransferRow } from '../../main/common/api-payouts.ts';
+import type { DeductionRow, TicketState, TransferRow } from '../../main/common/api-payouts.ts';
 import { useApi, useApiQuery, errorMessage } from '../api/ApiContext.tsx';
 import { useAppData } from '../state/AppData.tsx';
 import { PageHeader } from '../components/PageHeader.tsx';
@@ -50,6 +50,7 @@ export function PayoutsPage() {
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const [rejecting, setRejecting] = useState<TransferRow | null>(null);
+  const [waiving, setWaiving] = useState<DeductionRow | null>(null);
   const [reason, setReason] = useState('');
   const key = String(reload);
 
@@ -192,18 +193,43 @@ export function PayoutsPage() {
 
       <Section title="Deductions carried forward">
         <Table size="small" stickyHeader data-testid="payouts-deductions">
-          <TableHead><TableRow><TableCell>Deduction</TableCell><TableCell>Ticket</TableCell><TableCell>Seller</TableCell><TableCell>From week</TableCell><TableCell align="right">Amount</TableCell><TableCell>Applied</TableCell><TableCell align="right">Outstanding</TableCell></TableRow></TableHead>
+          <TableHead><TableRow><TableCell>Deduction</TableCell><TableCell>Ticket</TableCell><TableCell>Seller</TableCell><TableCell>From week</TableCell><TableCell align="right">Amount</TableCell><TableCell>Applied</TableCell><TableCell align="right">Outstanding</TableCell><TableCell>Waiver</TableCell></TableRow></TableHead>
           <TableBody>
-            {(deductions.data ?? []).length === 0 && !deductions.loading ? <Empty cols={7} text="No deductions." /> : null}
+            {(deductions.data ?? []).length === 0 && !deductions.loading ? <Empty cols={8} text="No deductions." /> : null}
             {(deductions.data ?? []).map((d) => (
-              <TableRow key={d.id}>
+              <TableRow key={d.id} data-testid="payouts-deduction-row">
                 <TableCell>#{d.id}</TableCell><TableCell>#{d.ticketId}</TableCell><TableCell>{d.sellerId}</TableCell><TableCell>{d.originWeek}</TableCell><TableCell align="right">{money(d.amount, d.currency)}</TableCell>
                 <TableCell>{d.applied.map((a) => `${a.week}: ${money(a.amount, d.currency)}`).join('; ') || '—'}</TableCell><TableCell align="right">{money(d.outstanding, d.currency)}</TableCell>
+                <TableCell data-testid="payouts-deduction-waiver">
+                  {d.waived
+                    ? <span title={`${d.waived.note} — ${d.waived.actor}, ${formatDateTime(d.waived.at, timezone)}`}>waived from {d.waived.fromWeek}</span>
+                    : d.outstanding > 0
+                      ? <Button size="small" disabled={busy !== null} onClick={() => { setReason(''); setWaiving(d); }} data-testid="payouts-waive">Waive…</Button>
+                      : '—'}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
       </Section>
+
+      <Dialog open={waiving !== null} onClose={() => setWaiving(null)}>
+        <DialogTitle>Waive deduction #{waiving?.id}</DialogTitle>
+        <DialogContent>
+          <Typography variant="body2" sx={{ mb: 1 }}>
+            {waiving ? <>The {money(waiving.outstanding, waiving.currency)} still outstanding from {waiving.sellerId}'s overpayment in {waiving.originWeek} will not be deducted from later payouts, from the week after the latest reconciled week on. Weeks already reconciled keep what they applied.</> : null}
+          </Typography>
+          <TextField autoFocus fullWidth multiline minRows={2} label="Reason (recorded on the ticket and in the audit log)" value={reason} onChange={(e) => setReason(e.target.value)} data-testid="payouts-waive-reason" />
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setWaiving(null)}>Keep</Button>
+          <Button color="warning" disabled={!reason.trim() || busy !== null} data-testid="payouts-waive-confirm" onClick={() => {
+            const d = waiving!;
+            setWaiving(null);
+            void act(`waive-${d.id}`, () => api.call('payouts.deduction.waive', { deductionId: d.id, note: reason.trim() }));
+          }}>Waive deduction</Button>
+        </DialogActions>
+      </Dialog>
     </Box>
   );
 }

@@ -74,4 +74,36 @@ describe('marketlens payouts', () => {
     });
     expect(found).toBe(true);
   });
+
+  it('deductions --json lists them; waive needs a deduction with something outstanding and a reason, then says from which week', async () => {
+    const list = await run(['payouts', 'deductions', '--json', '--workspace', ws]);
+    expect(list.code, list.stderr).toBe(0);
+    type D = { id: number; originWeek: string; outstanding: number; waived: unknown };
+    // W25's overpayments were deducted in full from W26: nothing left to waive
+    const done = (JSON.parse(list.stdout) as D[]).find((x) => x.originWeek === '2025-W25' && x.outstanding === 0);
+    expect(done, list.stdout).toBeDefined();
+    const none = await run(['payouts', 'waive', '--deduction', String(done!.id), '--note', 'x', '--workspace', ws]);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/nothing outstanding from 2025-W27 on: it was deducted in full by 2025-W26/);
+
+    // a workspace where only W25 is reconciled: its deduction is outstanding
+    const ws2 = mkdtempSync(join(tmpdir(), 'ml-payouts-cli-waive-'));
+    expect((await run(['sync', '--workspace', ws2, '--platform', platform.url, '--json', '--quiet'], { MARKETLENS_TOKEN: 'cli-token' })).code).toBe(0);
+    expect((await run(['payouts', 'run', '--week', '2025-W25', '--json', '--workspace', ws2])).code).toBe(0);
+    const d = (JSON.parse((await run(['payouts', 'deductions', '--json', '--workspace', ws2])).stdout) as D[]).find((x) => x.outstanding > 0 && x.waived === null);
+    expect(d).toBeDefined();
+    expect((await run(['payouts', 'waive', '--deduction', String(d!.id), '--workspace', ws2])).code).toBe(2);
+    expect((await run(['payouts', 'waive', '--note', 'x', '--workspace', ws2])).code).toBe(2);
+    expect((await run(['payouts', 'waive', '--deduction', String(d!.id), '--note', 'x', '--from-week', '2025-26', '--workspace', ws2])).code).toBe(2);
+    const w = await run(['payouts', 'waive', '--deduction', String(d!.id), '--note', 'written off', '--json', '--workspace', ws2]);
+    expect(w.code, w.stderr).toBe(0);
+    // the week after the latest reconciled one
+    expect(JSON.parse(w.stdout)).toMatchObject({ id: d!.id, waived: { fromWeek: '2025-W26', note: 'written off', actor: 'cli' } });
+    const again = await run(['payouts', 'waive', '--deduction', String(d!.id), '--note', 'again', '--workspace', ws2]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already waived/);
+    // W26 reconciled now does not deduct it: the platform's recovery shows as an underpayment
+    const w26 = JSON.parse((await run(['payouts', 'run', '--week', '2025-W26', '--json', '--workspace', ws2])).stdout) as PayoutRunDetail;
+    expect(w26.discrepancyCount).toBe(inj.payouts.filter((x) => x.week === '2025-W26').length + 1);
+  }, 60_000);
 });

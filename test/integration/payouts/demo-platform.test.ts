@@ -25,6 +25,7 @@ import { convertMinor, formatMinor, parseMinor } from '../../../src/analytics/mo
 import { openDatabase } from '../../../src/main/node/db/index.ts';
 import type { Injections } from '../../../src/platform-sim/types.ts';
 import type { PayoutLineRow, PayoutRunDetail } from '../../../src/main/common/api-payouts.ts';
+import { nextIsoWeek as nextWeekOf } from '../../../src/analytics/payouts/engine.ts';
 
 const END = '2025-06-30';
 const TZ = 'Asia/Ho_Chi_Minh';
@@ -347,5 +348,66 @@ describe('seller payout reconciliation against the demo platform', () => {
   it('a week the platform has not disbursed yet fails the run instead of calling every seller underpaid', async () => {
     await expect(call('payouts.run', { week: '2025-W27' })).rejects.toThrow(/no payout statements/);
     expect((await call('payouts.runs', { week: '2025-W27' })).runs[0]!.status).toBe('error');
+  });
+
+  it('a waived deduction is no longer applied from its week on; earlier weeks keep theirs; audited', async () => {
+    const all = await call('payouts.deductions', {});
+    const next = (w: string) => WEEKS[WEEKS.indexOf(w) + 1];
+    // a deduction the platform recovered in the following week (the latest such pair)
+    const d = all.filter((x) => next(x.originWeek) && x.applied.some((a) => a.week === next(x.originWeek) && a.amount > 0))
+      .sort((x, y) => (x.originWeek < y.originWeek ? 1 : -1))[0]!;
+    expect(d).toBeDefined();
+    const week = next(d.originWeek)!;
+    const appliedThen = d.applied.find((a) => a.week === week)!.amount;
+    const before = runs.get(week)!.lines.find((l) => l.sellerId === d.sellerId && l.currency === d.currency)!;
+    expect(before.status).not.toBe('underpayment');
+
+    await expect(call('payouts.deduction.waive', { deductionId: d.id, note: 'written off', fromWeek: d.originWeek })).rejects.toThrow(/applies from/);
+    await expect(call('payouts.deduction.waive', { deductionId: d.id, note: '   ' })).rejects.toThrow();
+    await expect(call('payouts.deduction.waive', { deductionId: 999_999, note: 'x' })).rejects.toThrow(/no payout deduction #999999/);
+    const w = await call('payouts.deduction.waive', { deductionId: d.id, note: 'platform wrote the overpayment off', fromWeek: week });
+    expect(w.waived).toMatchObject({ fromWeek: week, note: 'platform wrote the overpayment off', actor: 'test-user' });
+    await expect(call('payouts.deduction.waive', { deductionId: d.id, note: 'again' })).rejects.toThrow(/already waived/);
+
+    // re-running the waiver's week no longer deducts it: the platform still recovered, so the
+    // seller now shows as underpaid by exactly what was deducted before
+    clock.advance(60_000);
+    const rerun = await call('payouts.run', { week });
+    const line = (await call('payouts.lines', { runId: rerun.id, limit: 5000 })).lines.find((l) => l.sellerId === d.sellerId && l.currency === d.currency)!;
+    expect(line.deductions).toBe(before.deductions - appliedThen);
+    expect(line.expected).toBe(before.expected + appliedThen);
+    expect(line.status).toBe('underpayment');
+    expect(line.difference).toBe(before.difference - appliedThen);
+    // the origin week is untouched: same inputs, same report
+    const origin = await call('payouts.run', { week: d.originWeek });
+    const prevOrigin = (await call('payouts.runs', { week: d.originWeek })).runs.filter((r) => r.status === 'done')[1]!;
+    expect(origin.reportSha256).toBe((await call('payouts.get', { runId: prevOrigin.id })).reportSha256);
+
+    // the ticket and the audit log say who waived it, when and why
+    const ticket = await call('payouts.ticket', { ticketId: d.ticketId });
+    const waivedEvents = ticket.events.filter((e) => e.action === 'deduction_waived');
+    expect(waivedEvents).toHaveLength(1);
+    expect(waivedEvents[0]).toMatchObject({ actor: 'test-user' });
+    expect(waivedEvents[0]!.note).toMatch(new RegExp(`waived from ${week}.*wrote the overpayment off`));
+    const db = openDatabase(services.dbFile, { readonly: true }).db;
+    const audit = db.prepare("SELECT before, after FROM audit_log WHERE action = 'payouts.deduction.waive' AND entity_id = ?").all(String(d.id)) as { before: string; after: string }[];
+    db.close();
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0]!.before).waived).toBeNull();
+    expect(JSON.parse(audit[0]!.after).waived.fromWeek).toBe(week);
+    const rw = openDatabase(services.dbFile).db;
+    try {
+      expect(() => rw.prepare('DELETE FROM payout_deduction_waivers').run()).toThrow(/never deleted/);
+    } finally {
+      rw.close();
+    }
+
+    // without a week: from the week after the latest reconciled one
+    const other = (await call('payouts.deductions', {})).find((x) => x.id !== d.id && !x.waived && x.outstanding > 0);
+    if (other) {
+      const latest = (await call('payouts.runs', { limit: 500 })).runs.filter((r) => r.status === 'done').map((r) => r.week).sort().at(-1)!;
+      const expected = latest >= next(other.originWeek)! ? nextWeekOf(latest) : next(other.originWeek)!;
+      expect((await call('payouts.deduction.waive', { deductionId: other.id, note: 'settled by bank transfer' })).waived!.fromWeek).toBe(expected);
+    }
   });
 });

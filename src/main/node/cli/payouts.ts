@@ -23,6 +23,10 @@ export const PAYOUTS_USAGE = `  payouts run [--week YYYY-Www] [--json]          
                                                     write payout_settlement_report_DATE.xlsx and .pdf
   payouts runs [--week YYYY-Www] [--json]          payout runs, newest first
   payouts tickets [--state open|in_review|resolved] [--json]
+  payouts deductions [--seller ID] [--json]        deductions carried forward from overpayments
+  payouts waive --deduction N --note TEXT [--from-week YYYY-Www] [--json]
+                                                    waive a deduction from a week on (default: after the
+                                                    latest reconciled week); audited
   payouts settings [get] | payouts settings set KEY VALUE`;
 
 export async function payoutsCmd(services: Services, { flags, positionals }: Parsed, io: Out): Promise<number> {
@@ -69,6 +73,22 @@ export async function payoutsCmd(services: Services, { flags, positionals }: Par
       const list = await call('payouts.tickets', { state, limit: 1000 });
       if (flags.json) io.out(JSON.stringify(list, null, 2) + '\n');
       else for (const t of list.tickets) io.out(`#${t.id} ${t.week} ${t.sellerId} ${t.direction} ${formatMinor(t.difference, t.currency)} ${t.currency} ${t.state}${t.transfer ? ` transfer #${t.transfer.id} ${t.transfer.status}` : ''}${t.deduction ? ` deduction #${t.deduction.id} outstanding ${formatMinor(t.deduction.outstanding, t.currency)}` : ''}\n`);
+      return 0;
+    }
+    case 'deductions': {
+      const list = await call('payouts.deductions', { sellerId: typeof flags.seller === 'string' ? flags.seller : undefined, limit: 1000 });
+      if (flags.json) io.out(JSON.stringify(list, null, 2) + '\n');
+      else for (const d of list) io.out(`#${d.id} ${d.originWeek} ${d.sellerId} ${formatMinor(d.amount, d.currency)} ${d.currency} outstanding ${formatMinor(d.outstanding, d.currency)}${d.waived ? ` waived from ${d.waived.fromWeek} by ${d.waived.actor}` : ''}\n`);
+      return 0;
+    }
+    case 'waive': {
+      const id = Number(flags.deduction);
+      if (!Number.isSafeInteger(id) || id < 1) throw new UsageError('--deduction N (a deduction id, see `marketlens payouts deductions`) is required');
+      if (typeof flags.note !== 'string' || !flags.note.trim()) throw new UsageError('--note TEXT (the reason, recorded in the audit log) is required');
+      const from = flags['from-week'];
+      if (from !== undefined && !isIsoWeek(from)) throw new UsageError(`--from-week must be an ISO week YYYY-Www, got "${String(from)}"`);
+      const d = await call('payouts.deduction.waive', { deductionId: id, note: flags.note, fromWeek: from as string | undefined });
+      io.out(flags.json ? JSON.stringify(d, null, 2) + '\n' : `deduction #${d.id} (${d.sellerId}, ${d.originWeek}) waived from ${d.waived!.fromWeek}: ${formatMinor(d.outstanding, d.currency)} ${d.currency} will not be deducted\n`);
       return 0;
     }
     case 'settings': {

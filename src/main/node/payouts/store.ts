@@ -9,7 +9,7 @@ import type { ApiArgs } from '../../common/api.ts';
 import type {
   DeductionRow, PayoutLineRow, PayoutRunDetail, PayoutRunInfo, PayoutRunInput, PayoutSettings, TicketDetail, TicketEvent, TicketRow, TicketState, TransferRow,
 } from '../../common/api-payouts.ts';
-import type { CurrencyTotals, PayoutLine, PayoutResult, PayoutStatus, SourceFinding } from '../../../analytics/payouts/engine.ts';
+import { isIsoWeek, nextIsoWeek, type CurrencyTotals, type PayoutLine, type PayoutResult, type PayoutStatus, type SourceFinding } from '../../../analytics/payouts/engine.ts';
 import { isKnownCurrency, parseMinor } from '../../../analytics/money.ts';
 
 const SETTINGS_KEY = 'payouts';
@@ -193,13 +193,44 @@ export function deductionRows(db: Database, a: { sellerId?: string; limit?: numb
     `SELECT a.run_id, a.week, a.amount FROM payout_deduction_applications a
      WHERE a.deduction_id = ? AND a.run_id = (SELECT max(r.id) FROM payout_runs r WHERE r.week = a.week AND r.status = 'done') ORDER BY a.week`,
   );
+  const waiver = db.prepare<[number], { from_week: string; note: string; actor: string; waived_at: number }>('SELECT from_week, note, actor, waived_at FROM payout_deduction_waivers WHERE deduction_id = ?');
   return rows.map((r) => {
     const applied = apps.all(r.id).map((x) => ({ runId: x.run_id, week: x.week, amount: x.amount }));
+    const w = waiver.get(r.id);
     return {
       id: r.id, ticketId: r.ticket_id, sellerId: r.seller_id, currency: r.currency, amount: r.amount, originWeek: r.origin_week, recordedAt: r.recorded_at, applied,
       outstanding: r.amount - applied.reduce((s, x) => s + x.amount, 0),
+      waived: w ? { fromWeek: w.from_week, note: w.note, actor: w.actor, at: w.waived_at } : null,
     };
   });
+}
+
+/**
+ * Waive deduction `id` from ISO week `fromWeek` on (default: the week after the latest week that has
+ * a done payout run, and never before the week after its origin). Throws on an unknown or already
+ * waived deduction, a week it could not apply to anyway, or when nothing would change (nothing
+ * outstanding, and nothing deducted by runs of that week or later).
+ */
+export function waiveDeduction(db: Database, a: { id: number; note: string; fromWeek?: string; actor: string; at: number }): { before: DeductionRow; after: DeductionRow } {
+  const before = deductionRows(db, { ids: [a.id] })[0];
+  if (!before) throw new Error(`no payout deduction #${a.id}`);
+  if (before.waived) throw new Error(`deduction #${a.id} was already waived from ${before.waived.fromWeek} by ${before.waived.actor}`);
+  const firstApplicable = nextIsoWeek(before.originWeek);
+  let from = a.fromWeek;
+  if (from === undefined) {
+    const last = db.prepare<[], string | null>("SELECT max(week) FROM payout_runs WHERE status = 'done'").pluck().get() ?? null;
+    from = last !== null && last >= firstApplicable ? nextIsoWeek(last) : firstApplicable;
+  }
+  if (!isIsoWeek(from)) throw new Error(`${from} is not an ISO week (YYYY-Www)`);
+  if (from < firstApplicable) throw new Error(`deduction #${a.id} of ${before.originWeek} applies from ${firstApplicable} on: waive it from ${firstApplicable} or later`);
+  // something must change: an amount still outstanding, or one that runs of `from` or later deducted
+  const affected = before.outstanding + before.applied.filter((x) => x.week >= from).reduce((t, x) => t + x.amount, 0);
+  if (affected <= 0) {
+    const last = before.applied.at(-1)?.week ?? before.originWeek;
+    throw new Error(`deduction #${a.id} has nothing outstanding from ${from} on: it was deducted in full by ${last}`);
+  }
+  db.prepare('INSERT INTO payout_deduction_waivers (deduction_id, from_week, note, actor, waived_at) VALUES (?, ?, ?, ?, ?)').run(a.id, from, a.note.trim(), a.actor, a.at);
+  return { before, after: deductionRows(db, { ids: [a.id] })[0]! };
 }
 
 /**
@@ -207,9 +238,12 @@ export function deductionRows(db: Database, a: { sellerId?: string; limit?: numb
  * of each week strictly between its origin week and `week` applied (weeks compare as YYYY-Www).
  */
 export function outstandingDeductions(db: Database, week: string): { id: number; sellerId: string; currency: string; amount: number; originWeek: string }[] {
-  const rows = db.prepare<[string], { id: number; seller_id: string; currency: string; amount: number; origin_week: string }>(
-    'SELECT id, seller_id, currency, amount, origin_week FROM payout_deductions WHERE origin_week < ? ORDER BY origin_week, id',
-  ).all(week);
+  // a waived deduction is not applied from its waiver's week on
+  const rows = db.prepare<[string, string], { id: number; seller_id: string; currency: string; amount: number; origin_week: string }>(
+    `SELECT d.id, d.seller_id, d.currency, d.amount, d.origin_week FROM payout_deductions d
+     WHERE d.origin_week < ? AND NOT EXISTS (SELECT 1 FROM payout_deduction_waivers w WHERE w.deduction_id = d.id AND w.from_week <= ?)
+     ORDER BY d.origin_week, d.id`,
+  ).all(week, week);
   const used = db.prepare<[number, string], { s: number | null }>(
     `SELECT sum(a.amount) AS s FROM payout_deduction_applications a
      WHERE a.deduction_id = ? AND a.week < ? AND a.run_id = (SELECT max(r.id) FROM payout_runs r WHERE r.week = a.week AND r.status = 'done')`,

@@ -16,7 +16,7 @@ import { reportBytes, runPayouts } from '../payouts/runner.ts';
 import { approveTransfer, cancelTransfer } from '../payouts/transfers.ts';
 import { reportJson, runXlsx } from '../payouts/report.ts';
 import {
-  TRANSITIONS, addTicketEvent, deductionRows, getPayoutSettings, getTicketRow, linesPage, listRuns, listTickets, listTransfers, runDetail, scheduleWatermark,
+  TRANSITIONS, addTicketEvent, deductionRows, waiveDeduction, getPayoutSettings, getTicketRow, linesPage, listRuns, listTickets, listTransfers, runDetail, scheduleWatermark,
   setScheduleWatermark, sha256, storedResult, ticketDetail, updatePayoutSettings,
 } from '../payouts/store.ts';
 
@@ -134,6 +134,19 @@ export function createPayoutHandlers(ctx: ServiceContext, opts: PayoutServiceOpt
     },
     async 'payouts.deductions'(args) {
       return deductionRows(db, args);
+    },
+    async 'payouts.deduction.waive'({ deductionId, note, fromWeek }) {
+      const at = ctx.clock.now();
+      const { before, after } = db.transaction(() => {
+        const r = waiveDeduction(db, { id: deductionId, note, fromWeek, actor: ctx.actor, at });
+        addTicketEvent(db, {
+          ticketId: r.after.ticketId, at, actor: ctx.actor, action: 'deduction_waived', from: null, to: null, runId: null,
+          note: `deduction #${deductionId} waived from ${r.after.waived!.fromWeek} (${r.after.outstanding} outstanding, minor units of ${r.after.currency}): ${note.trim()}`,
+        });
+        return r;
+      }).immediate();
+      ctx.audit({ action: 'payouts.deduction.waive', entity: 'payout_deduction', entityId: String(deductionId), before, after });
+      return after;
     },
     async 'payouts.report'({ date }) {
       return (await ctx.worker.run('payouts.report', { date, timezone: ctx.settings.get().timezone })).report;

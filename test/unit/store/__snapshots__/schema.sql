@@ -315,6 +315,15 @@ CREATE TABLE payout_deduction_applications (
   PRIMARY KEY (run_id, deduction_id)
 ) STRICT;
 
+-- table payout_deduction_waivers on payout_deduction_waivers
+CREATE TABLE payout_deduction_waivers (
+  deduction_id INTEGER PRIMARY KEY REFERENCES payout_deductions (id),
+  from_week    TEXT NOT NULL,
+  note         TEXT NOT NULL CHECK (length(trim(note)) > 0),
+  actor        TEXT NOT NULL,
+  waived_at    INTEGER NOT NULL
+) STRICT;
+
 -- table payout_deductions on payout_deductions
 CREATE TABLE payout_deductions (
   id          INTEGER PRIMARY KEY,
@@ -777,6 +786,14 @@ BEGIN SELECT RAISE(ABORT, 'payout inputs are never deleted'); END;
 -- trigger payout_blobs_no_update on payout_blobs
 CREATE TRIGGER payout_blobs_no_update BEFORE UPDATE ON payout_blobs
 BEGIN SELECT RAISE(ABORT, 'payout inputs are never edited'); END;
+
+-- trigger payout_deduction_waivers_no_delete on payout_deduction_waivers
+CREATE TRIGGER payout_deduction_waivers_no_delete BEFORE DELETE ON payout_deduction_waivers
+BEGIN SELECT RAISE(ABORT, 'payout deduction waivers are never deleted'); END;
+
+-- trigger payout_deduction_waivers_no_update on payout_deduction_waivers
+CREATE TRIGGER payout_deduction_waivers_no_update BEFORE UPDATE ON payout_deduction_waivers
+BEGIN SELECT RAISE(ABORT, 'payout deduction waivers are never edited'); END;
 
 -- trigger payout_deductions_no_delete on payout_deductions
 CREATE TRIGGER payout_deductions_no_delete BEFORE DELETE ON payout_deductions
