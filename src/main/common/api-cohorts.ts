@@ -32,7 +32,9 @@ const cellFields = {
 };
 
 export const cohortArgs = {
-  'cohort.run': s.object(queryFields),
+  /** `requestId` lets cohort.cancel stop the run; its progress is pushed as `cohort.progress` */
+  'cohort.run': s.object({ ...queryFields, requestId: s.optional(s.string({ min: 1, max: 64 })) }),
+  'cohort.cancel': s.object({ requestId: s.string({ min: 1, max: 64 }) }),
   'cohort.customers': s.object({ ...cellFields, offsetRows: s.optional(s.int({ min: 0 })), limit: s.optional(s.int({ min: 1, max: 1000 })) }),
   'cohort.export': s.object({
     ...queryFields,
@@ -92,6 +94,7 @@ export interface CohortExportFile { filename: string; mimeType: string; bytes: n
 
 export interface CohortResults {
   'cohort.run': CohortResult & { runId: number };
+  'cohort.cancel': { cancelled: boolean };
   'cohort.customers': CohortCustomersPage;
   'cohort.export': CohortExportFile;
   'cohort.saveSegment': SavedSegment;

@@ -110,9 +110,11 @@ export interface PushSpec {
   'live.update': LiveSnapshot;
   'alert.fired': AlertEntry;
   'funnel.progress': FunnelProgress;
+  /** progress of a `cohort.run` with a requestId (phases load, extract, cohorts) */
+  'cohort.progress': FunnelProgress;
 }
 export type PushName = keyof PushSpec;
-export const PUSH_NAMES: readonly PushName[] = ['sync.progress', 'live.update', 'alert.fired', 'funnel.progress'];
+export const PUSH_NAMES: readonly PushName[] = ['sync.progress', 'live.update', 'alert.fired', 'funnel.progress', 'cohort.progress'];
 
 export const API_METHODS = Object.keys(apiArgs) as ApiMethod[];
 

@@ -5,7 +5,7 @@
  * savable as a named segment), CSV/XLSX exports, saved segments and stored runs. docs/cohorts.md
  * defines every number.
  */
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { HeatMap } from '@nivo/heatmap';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -32,7 +32,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { ApiArgs, ApiResults } from '../../main/common/api.ts';
 import type { CohortCustomersPage } from '../../analytics/cohorts/types.ts';
-import { useApi, useApiQuery, errorMessage } from '../api/ApiContext.tsx';
+import { useApi, useApiQuery, usePush, errorMessage } from '../api/ApiContext.tsx';
 import { useAppData } from '../state/AppData.tsx';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { KpiCard } from '../components/KpiCard.tsx';
@@ -77,6 +77,8 @@ export function CohortsPage() {
   const [metric, setMetric] = useState<CohortMetric>('retention');
   const [value, setValue] = useState<string>('');
   const [running, setRunning] = useState(false);
+  const [progress, setProgress] = useState<{ phase: string; done: number; total: number } | null>(null);
+  const request = useRef<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [drill, setDrill] = useState<Drill | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -86,23 +88,40 @@ export function CohortsPage() {
   const compare = useApiQuery('cohort.compare', {}, String(runs.data?.rows[0]?.id ?? ''));
   const invalid = !MONTH_RE.test(form.from) || !MONTH_RE.test(form.to) || form.to < form.from;
 
+  usePush('cohort.progress', (p) => {
+    if (p.requestId === request.current) setProgress({ phase: p.phase, done: p.done, total: p.total });
+  });
+
   const run = useCallback(async () => {
+    const requestId = `cohort-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 6).toString(36)}`;
+    request.current = requestId;
     setRunning(true);
+    setProgress(null);
     setError(null);
     try {
       const args = toArgs(form);
-      const result = await api.call('cohort.run', args);
+      const result = await api.call('cohort.run', { ...args, requestId });
+      if (request.current !== requestId) return;
       const next = { result, args };
       setShown(next);
       memo = { form, shown: next };
       setValue('');
       runs.reload();
     } catch (e) {
-      setError(errorMessage(e));
+      if (request.current === requestId) setError(/cancelled/i.test(errorMessage(e)) ? null : errorMessage(e));
     } finally {
-      setRunning(false);
+      if (request.current === requestId) {
+        request.current = null;
+        setRunning(false);
+        setProgress(null);
+      }
     }
   }, [api, form, runs]);
+
+  const cancel = () => {
+    const id = request.current;
+    if (id) void api.call('cohort.cancel', { requestId: id }).catch(() => undefined);
+  };
 
   const exportMatrix = async (format: 'csv' | 'xlsx') => {
     if (!shown) return;
@@ -160,6 +179,7 @@ export function CohortsPage() {
             <MenuItem value="device">Device</MenuItem>
           </TextField>
           <Button variant="contained" startIcon={<PlayIcon />} disabled={running || invalid} onClick={() => void run()} data-testid="cohort-run">Run</Button>
+          {running ? <Button onClick={cancel} data-testid="cohort-cancel">Cancel</Button> : null}
           <FormControlLabel
             sx={{ ml: 'auto' }}
             control={<Switch size="small" checked={settings.data?.includeRefunded ?? true} disabled={!settings.data} onChange={(e) => {
@@ -168,7 +188,7 @@ export function CohortsPage() {
             label="Workspace default: refunded orders count"
           />
         </CardContent>
-        {running ? <LinearProgress /> : null}
+        {running ? <RunProgress progress={progress} /> : null}
       </Card>
       {error ? <Alert severity="error" sx={{ mb: 2 }}>{error}</Alert> : null}
       {notice ? <Alert severity="success" sx={{ mb: 2 }} onClose={() => setNotice(null)}>{notice}</Alert> : null}
@@ -390,5 +410,21 @@ function DrillDialog(props: { drill: Drill; args: RunArgs; onClose: () => void; 
         <Button onClick={props.onClose}>Close</Button>
       </DialogActions>
     </Dialog>
+  );
+}
+
+const PHASE_TEXT: Record<string, string> = { load: 'Loading customer events', extract: 'Extracting orders', cohorts: 'Computing cohorts' };
+
+/** The run's phase; while the customer cache loads (the first run of a large workspace), how far. */
+function RunProgress(props: { progress: { phase: string; done: number; total: number } | null }) {
+  const p = props.progress;
+  const determinate = p !== null && p.phase === 'load' && p.total > 1;
+  return (
+    <Box data-testid="cohort-progress">
+      <LinearProgress variant={determinate ? 'determinate' : 'indeterminate'} value={determinate ? Math.min(100, (100 * p.done) / p.total) : undefined} />
+      <Typography variant="caption" color="text.secondary" sx={{ px: 2 }}>
+        {p === null ? 'Starting…' : `${PHASE_TEXT[p.phase] ?? p.phase}${determinate ? ` · ${formatInt(p.done)} / ${formatInt(p.total)} events examined` : ''}`}
+      </Typography>
+    </Box>
   );
 }

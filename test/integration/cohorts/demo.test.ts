@@ -233,3 +233,23 @@ describe('monthly schedule', () => {
     other.close(); // the timer stops itself once the database is closed
   });
 });
+
+describe('progress and cancellation', () => {
+  it('pushes cohort.progress for a request id and cancels it on cohort.cancel', async () => {
+    const seen: string[] = [];
+    const off = ws.services.push.subscribe((name, p) => {
+      if (name === 'cohort.progress' && (p as { requestId: string }).requestId === 'c1') seen.push((p as { phase: string }).phase);
+    });
+    const r = await call('cohort.run', { requestId: 'c1' });
+    off();
+    expect(r.matrix.rows.length).toBeGreaterThan(0);
+    expect(seen).toContain('extract');
+    expect(seen.at(-1)).toBe('cohorts');
+    // cancel in the same tick the run starts: the run is registered before the worker could answer
+    const run = call('cohort.run', { requestId: 'c2' });
+    const cancelled = call('cohort.cancel', { requestId: 'c2' });
+    await expect(run).rejects.toThrow(/cancelled/);
+    expect(await cancelled).toEqual({ cancelled: true });
+    expect(await call('cohort.cancel', { requestId: 'c2' })).toEqual({ cancelled: false });
+  });
+});

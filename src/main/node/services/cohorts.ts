@@ -8,6 +8,7 @@
  * `marketlens cohorts --scheduled` run it on demand.
  */
 import { startBackgroundJob } from './background.ts';
+import { createRequests } from './requests.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApiArgs, Handlers } from '../../common/api.ts';
 import type {
@@ -113,8 +114,9 @@ export function createCohortHandlers(ctx: ServiceContext, opts: CohortServiceOpt
     return runRow(db.prepare('SELECT * FROM cohort_runs WHERE input_hash = ? AND trigger = ?').get(hash, trigger) as RunRow);
   }
 
-  async function run(q: CohortQuery): Promise<CohortResult> {
-    return ctx.worker.run('cohort.run', q);
+  const requests = createRequests((p) => ctx.push.emit('cohort.progress', p));
+  async function run(q: CohortQuery, requestId?: string): Promise<CohortResult> {
+    return requests.run(requestId, (o) => ctx.worker.run('cohort.run', q, o));
   }
 
   async function runScheduled(now: number): Promise<CohortRunRow> {
@@ -219,10 +221,14 @@ export function createCohortHandlers(ctx: ServiceContext, opts: CohortServiceOpt
 
   return {
     async 'cohort.run'(a) {
-      const q = resolveQuery(a);
-      const r = await run(q);
+      const { requestId, ...rest } = a;
+      const q = resolveQuery(rest);
+      const r = await run(q, requestId);
       const stored = store(q, r, 'on_demand', null);
       return { ...r, runId: stored.id };
+    },
+    async 'cohort.cancel'({ requestId }) {
+      return requests.cancel(requestId);
     },
     async 'cohort.customers'(a) {
       return ctx.worker.run('cohort.customers', { ...cellQuery(a), offsetRows: a.offsetRows ?? 0, limit: a.limit ?? 50 });

@@ -6,6 +6,8 @@
  * the worker's cache warm; `funnel.runScheduled` and `marketlens funnel-report` run it on demand.
  */
 import { startBackgroundJob } from './background.ts';
+import { createRequests } from './requests.ts';
+import type { RunOptions } from '../worker/host.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApiArgs, Handlers } from '../../common/api.ts';
 import type { ServiceContext } from './context.ts';
@@ -49,7 +51,7 @@ export function startOfLocalHour(ms: number, tz: string): number {
 
 export function createFunnelHandlers(ctx: ServiceContext, opts: FunnelServiceOptions = {}): FunnelHandlers {
   const { db } = ctx;
-  const running = new Map<string, AbortController>();
+  const requests = createRequests((p) => ctx.push.emit('funnel.progress', p));
 
   function rowToDef(r: FunnelRow): FunnelDefinition {
     const d = JSON.parse(r.definition) as Pick<FunnelDefinition, 'steps' | 'order' | 'unit' | 'windowMs'>;
@@ -119,17 +121,7 @@ export function createFunnelHandlers(ctx: ServiceContext, opts: FunnelServiceOpt
   }
 
   /** Run a worker call with cancellation (funnel.cancel) and progress pushes keyed by requestId. */
-  async function withRequest<T>(requestId: string | undefined, fn: (o: { signal?: AbortSignal; onProgress?: (p: { done: number; total: number; phase: string }) => void }) => Promise<T>): Promise<T> {
-    if (!requestId) return fn({});
-    const ctrl = new AbortController();
-    running.get(requestId)?.abort();
-    running.set(requestId, ctrl);
-    try {
-      return await fn({ signal: ctrl.signal, onProgress: (p) => ctx.push.emit('funnel.progress', { requestId, ...p }) });
-    } finally {
-      if (running.get(requestId) === ctrl) running.delete(requestId);
-    }
-  }
+  const withRequest = <T>(requestId: string | undefined, fn: (o: RunOptions) => Promise<T>): Promise<T> => requests.run(requestId, fn);
 
   function runQuery(q: FunnelQuery, requestId?: string): Promise<FunnelResult> {
     return withRequest(requestId, (o) => ctx.worker.run('funnel.run', q, o));
@@ -291,9 +283,7 @@ export function createFunnelHandlers(ctx: ServiceContext, opts: FunnelServiceOpt
       return runQuery(resolveQuery(a), a.requestId);
     },
     async 'funnel.cancel'({ requestId }) {
-      const c = running.get(requestId);
-      c?.abort();
-      return { cancelled: c !== undefined };
+      return requests.cancel(requestId);
     },
     async 'funnel.drilldown'(a) {
       const { step, offset, limit, ...rest } = a;
