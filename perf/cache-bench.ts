@@ -55,6 +55,47 @@ export const log = (s: string): void => void process.stderr.write(s + '\n');
 export const mib = (b: number): string => `${(b / (1 << 20)).toFixed(0)} MiB`;
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** Print `[label, value]` rows as an aligned table on stdout. */
+export function printRows(rows: [string, string][]): void {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');
+}
+
+export interface DuckTimes { firstMs: number; medianMs: number; loadS: number; coldMs: number[] }
+interface Scenario { firstMs: number; rssBytes: number }
+
+/**
+ * The timing rows the cohort and RFM benches share: DuckDB warm and cold, Marketlens warm, cold with
+ * the snapshot, cold rebuilding, the first query of a running app, their ratios to DuckDB, and peak RSS.
+ * `warmNote` / `snapNote` add a breakdown to the warm and cold-with-snapshot rows.
+ */
+export function timingRows(r: {
+  duck: DuckTimes | null; warmMs: number; warmNote?: string; warm: Scenario; snapNote?: string; cold: Scenario | null; running: Scenario | null;
+  same: boolean | null; sameLabel: string;
+}): [string, string][] {
+  const { duck, warmMs, warm, cold, running } = r;
+  const rows: [string, string][] = [];
+  if (duck) {
+    rows.push(['DuckDB warm (first / median of runs)', `${duck.firstMs.toFixed(0)} ms / ${duck.medianMs.toFixed(0)} ms  (load ${duck.loadS.toFixed(1)} s untimed)`]);
+    rows.push(['DuckDB cold (fresh process: load, open file, query)', `${median(duck.coldMs).toFixed(0)} ms median of ${duck.coldMs.map((x) => x.toFixed(0)).join(', ')}`]);
+  }
+  rows.push(['Marketlens warm (median)', `${warmMs.toFixed(0)} ms${r.warmNote ?? ''}`]);
+  rows.push(['Marketlens cold + snapshot (worker start -> result)', `${warm.firstMs.toFixed(0)} ms${r.snapNote ?? ''}`]);
+  if (cold) rows.push(['Marketlens cold, no snapshot (rebuild from SQLite)', `${cold.firstMs.toFixed(0)} ms`]);
+  if (running) rows.push(['Marketlens first query in a running app (snapshot not loaded)', `${running.firstMs.toFixed(0)} ms`]);
+  if (duck) {
+    rows.push(['warm / DuckDB', `${(warmMs / duck.medianMs).toFixed(3)}x  (target <= 0.5x)`]);
+    rows.push(['cold+snapshot / DuckDB warm', `${(warm.firstMs / duck.medianMs).toFixed(2)}x  (target <= 2x)`]);
+    rows.push(['cold+snapshot / DuckDB cold', `${(warm.firstMs / median(duck.coldMs)).toFixed(2)}x`]);
+    if (running) rows.push(['running app first query / DuckDB warm', `${(running.firstMs / duck.medianMs).toFixed(2)}x`]);
+    if (cold) rows.push(['cold no snapshot / DuckDB', `${(cold.firstMs / duck.medianMs).toFixed(2)}x`]);
+    rows.push([r.sameLabel, String(r.same)]);
+  }
+  rows.push(['peak RSS, process with worker (snapshot + warm)', `${mib(warm.rssBytes)}  (target <= 1.5 GB)`]);
+  if (cold) rows.push(['peak RSS, process with worker (rebuild)', mib(cold.rssBytes)]);
+  return rows;
+}
+
 /**
  * The bench's workspace: `<key>-events-N-sS.ndjson` generated with `gen` (in a child process, so
  * its memory does not count), ingested into `<key>-ws-N-sS/marketlens.sqlite`. Returns the SQLite file.

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/main/node/db/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
-import { benchSnapshot, coldAndWarm, parentInput, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
+import { benchSnapshot, coldAndWarm, parentInput, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs, printRows, timingRows } from './cache-bench.ts';
 import { monthKey } from '../src/analytics/calendar.ts';
 import type { CohortQuery, CohortResult } from '../src/analytics/cohorts/types.ts';
 
@@ -146,26 +146,11 @@ export async function main(argv: string[]): Promise<void> {
     ['cohorts / customers', `${Object.keys(warm.sizes).length} / ${customers.toLocaleString('en-US')} (${q.from}..${q.to})`],
     ['snapshot size', mib(fs.statSync(snap).size)],
   ];
-  if (duck) {
-    rows.push(['DuckDB warm (first / median of runs)', `${duck.firstMs.toFixed(0)} ms / ${duck.medianMs.toFixed(0)} ms  (load ${duck.loadS.toFixed(1)} s untimed)`]);
-    rows.push(['DuckDB cold (fresh process: load, open file, query)', `${median(duck.coldMs).toFixed(0)} ms median of ${duck.coldMs.map((x) => x.toFixed(0)).join(', ')}`]);
-  }
-  rows.push(['Marketlens warm (median)', `${warmMs.toFixed(0)} ms`]);
-  rows.push(['Marketlens cold + snapshot (worker start -> result)', `${warm.firstMs.toFixed(0)} ms  (load ${warm.timing.loadMs} ms, extract ${warm.timing.extractMs} ms, compute ${warm.timing.computeMs} ms)`]);
-  if (cold) rows.push(['Marketlens cold, no snapshot (rebuild from SQLite)', `${cold.firstMs.toFixed(0)} ms`]);
-  if (running) rows.push(['Marketlens first query in a running app (snapshot not loaded)', `${running.firstMs.toFixed(0)} ms`]);
-  if (duck) {
-    rows.push(['warm / DuckDB', `${(warmMs / duck.medianMs).toFixed(3)}x  (target <= 0.5x)`]);
-    rows.push(['cold+snapshot / DuckDB warm', `${(warm.firstMs / duck.medianMs).toFixed(2)}x  (target <= 2x)`]);
-    rows.push(['cold+snapshot / DuckDB cold', `${(warm.firstMs / median(duck.coldMs)).toFixed(2)}x`]);
-    if (running) rows.push(['running app first query / DuckDB warm', `${(running.firstMs / duck.medianMs).toFixed(2)}x`]);
-    if (cold) rows.push(['cold no snapshot / DuckDB', `${(cold.firstMs / duck.medianMs).toFixed(2)}x`]);
-    rows.push(['same counts as DuckDB', String(same)]);
-  }
-  rows.push(['peak RSS, process with worker (snapshot + warm)', `${mib(warm.rssBytes)}  (target <= 1.5 GB)`]);
-  if (cold) rows.push(['peak RSS, process with worker (rebuild)', mib(cold.rssBytes)]);
-  const w = Math.max(...rows.map(([k]) => k.length));
-  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');
+  rows.push(...timingRows({
+    duck, warmMs, warm, cold, running, same, sameLabel: 'same counts as DuckDB',
+    snapNote: `  (load ${warm.timing.loadMs} ms, extract ${warm.timing.extractMs} ms, compute ${warm.timing.computeMs} ms)`,
+  }));
+  printRows(rows);
   process.stdout.write(JSON.stringify({
     bench: 'cohorts', events: o.events, duckdb: duck && { firstMs: duck.firstMs, medianMs: duck.medianMs, coldMs: duck.coldMs }, warmMs: warm.warmMs, coldSnapshotMs: warm.firstMs,
     coldRebuildMs: cold?.firstMs ?? null, runningAppFirstMs: running?.firstMs ?? null, rssSnapshotBytes: warm.rssBytes, rssRebuildBytes: cold?.rssBytes ?? null, sameAsDuckdb: same, customers,

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/main/node/db/index.ts';
 import { WorkerHost } from '../src/main/node/worker/host.ts';
-import { benchSnapshot, coldAndWarm, parentInput, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs } from './cache-bench.ts';
+import { benchSnapshot, coldAndWarm, parentInput, duckdbEvents, ensureWorkspace, log, median, mib, parseCacheBenchArgs, printRows } from './cache-bench.ts';
 import { STANDARD_STEPS, DEFAULT_SESSION_GAP_MS } from '../src/analytics/funnel/definition.ts';
 import { dayKey, dayRange } from '../src/analytics/calendar.ts';
 import type { FunnelQuery, FunnelResult } from '../src/analytics/funnel/types.ts';
@@ -234,8 +234,7 @@ export async function main(argv: string[]): Promise<void> {
     rows.push(['page: long tasks while its first query runs (sent -> shown)', `[${pg.firstQueryLongTasks.join(', ')}] ms`]);
     rows.push(['page: sessions entered shown = worker result', String(pg.entered.every((e) => e === warm.result.reached[0]))]);
   }
-  const w = Math.max(...rows.map(([k]) => k.length));
-  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');
+  printRows(rows);
   process.stdout.write(JSON.stringify({
     bench: 'funnel', events: o.events, duckdb: duck && { firstMs: duck.firstMs, medianMs: duck.medianMs }, warmMs: warm.warmMs, coldSnapshotMs: warm.firstMs,
     coldRebuildMs: cold?.firstMs ?? null, rssSnapshotBytes: warm.rssBytes, rssRebuildBytes: cold?.rssBytes ?? null, sameAsDuckdb: same, reached: warm.result.reached,
