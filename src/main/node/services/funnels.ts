@@ -7,7 +7,6 @@
  */
 import { startBackgroundJob } from './background.ts';
 import { createRequests } from './requests.ts';
-import type { RunOptions } from '../worker/host.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApiArgs, Handlers } from '../../common/api.ts';
 import type { ServiceContext } from './context.ts';
@@ -51,6 +50,7 @@ export function startOfLocalHour(ms: number, tz: string): number {
 
 export function createFunnelHandlers(ctx: ServiceContext, opts: FunnelServiceOptions = {}): FunnelHandlers {
   const { db } = ctx;
+  /** worker calls with cancellation (funnel.cancel) and progress pushes keyed by requestId */
   const requests = createRequests((p) => ctx.push.emit('funnel.progress', p));
 
   function rowToDef(r: FunnelRow): FunnelDefinition {
@@ -120,15 +120,12 @@ export function createFunnelHandlers(ctx: ServiceContext, opts: FunnelServiceOpt
     };
   }
 
-  /** Run a worker call with cancellation (funnel.cancel) and progress pushes keyed by requestId. */
-  const withRequest = <T>(requestId: string | undefined, fn: (o: RunOptions) => Promise<T>): Promise<T> => requests.run(requestId, fn);
-
   function runQuery(q: FunnelQuery, requestId?: string): Promise<FunnelResult> {
-    return withRequest(requestId, (o) => ctx.worker.run('funnel.run', q, o));
+    return requests.run(requestId, (o) => ctx.worker.run('funnel.run', q, o));
   }
   function drill(q: FunnelQuery, step: number, offset: number, limit: number, requestId?: string): Promise<DrilldownPage> {
     if (step > q.spec.steps.length) throw new Error(`step must be 1..${q.spec.steps.length}`);
-    return withRequest(requestId, (o) => ctx.worker.run('funnel.drilldown', { query: q, step, offset, limit }, o));
+    return requests.run(requestId, (o) => ctx.worker.run('funnel.drilldown', { query: q, step, offset, limit }, o));
   }
 
   // ---- scheduled report
