@@ -49,20 +49,34 @@ export function hashRows<T>(rows: readonly T[], fields: readonly (keyof T)[]): s
   return h.digest('hex');
 }
 
-export function readWeekInputs(db: Database, week: string, tz: string): { escrows: EscrowInput[]; penalties: PenaltyInput[]; events: DisbursementEventInput[] } {
-  const w = weekWindow(week, tz);
-  // iterated rather than .all(): a week runs to a million releases, and only one copy of each is kept
+/**
+ * Escrow releases with start <= time < end, by escrow id, each with the gateway of its order's first
+ * captured payment. Iterated rather than .all(): a week runs to a million releases, and only one
+ * copy of each is kept. (The payout run and the settlement report both read them this way.)
+ */
+export function readReleases(db: Database, start: number, end: number): EscrowInput[] {
   const escrows: EscrowInput[] = [];
   for (const r of db.prepare<[number, number], { escrow_id: string; order_id: string; seller_id: string; amount: number; currency: string; bps: number; fee: number | null; time: number; gateway: string | null }>(
     `SELECT e.escrow_id, e.order_id, e.seller_id, e.amount, e.currency, e.commission_rate_bps AS bps, e.fee, e.time,
        (SELECT p.gateway FROM payments p WHERE p.order_id = e.order_id AND p.captured_at IS NOT NULL ORDER BY p.captured_at, p.payment_id LIMIT 1) AS gateway
      FROM escrow_releases e WHERE e.time >= ? AND e.time < ? ORDER BY e.escrow_id`,
-  ).iterate(w.start, w.end)) {
+  ).iterate(start, end)) {
     escrows.push({ escrowId: r.escrow_id, orderId: r.order_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, bps: r.bps, fee: r.fee ?? 0, time: r.time, gateway: r.gateway });
   }
-  const penalties = db.prepare<[number, number], { penalty_id: string; seller_id: string; amount: number; currency: string; time: number }>(
+  return escrows;
+}
+
+/** Seller penalties with start <= time < end, by penalty id. */
+export function readPenalties(db: Database, start: number, end: number): PenaltyInput[] {
+  return db.prepare<[number, number], { penalty_id: string; seller_id: string; amount: number; currency: string; time: number }>(
     'SELECT penalty_id, seller_id, amount, currency, time FROM seller_penalties WHERE time >= ? AND time < ? ORDER BY penalty_id',
-  ).all(w.start, w.end).map((r) => ({ penaltyId: r.penalty_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, time: r.time }));
+  ).all(start, end).map((r) => ({ penaltyId: r.penalty_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, time: r.time }));
+}
+
+export function readWeekInputs(db: Database, week: string, tz: string): { escrows: EscrowInput[]; penalties: PenaltyInput[]; events: DisbursementEventInput[] } {
+  const w = weekWindow(week, tz);
+  const escrows = readReleases(db, w.start, w.end);
+  const penalties = readPenalties(db, w.start, w.end);
   const events = db.prepare<[string], { disbursement_id: string; seller_id: string; amount: number; currency: string; transfer_ref: string; time: number }>(
     'SELECT disbursement_id, seller_id, amount, currency, transfer_ref, time FROM payout_disbursements WHERE week = ? ORDER BY disbursement_id',
   ).all(week).map((r) => ({ disbursementId: r.disbursement_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, transferRef: r.transfer_ref, time: r.time }));

@@ -8,13 +8,14 @@
 import { createRequire } from 'node:module';
 import { rowsToXlsx } from '../export/xlsx.ts';
 import type { Database } from '../db/index.ts';
-import { settlementReport, FIGURE_FIELDS, type Figures, type ReportInputs, type ReportRelease, type SettlementReport } from '../../../analytics/payouts/settlement-report.ts';
+import { settlementReport, FIGURE_FIELDS, type Figures, type ReportInputs, type SettlementReport } from '../../../analytics/payouts/settlement-report.ts';
 import { isoWeekMonday, type PayoutLine, type PayoutResult } from '../../../analytics/payouts/engine.ts';
 import type { PayoutRunDetail } from '../../common/api-payouts.ts';
 import { addDays, dayRange, isoWeekKey } from '../../../analytics/calendar.ts';
 import { formatMinor } from '../../../analytics/money.ts';
 import { neutralize } from '../export/index.ts';
 import { canonical } from './canonical.ts';
+import { readPenalties, readReleases } from './compute.ts';
 import { latestDoneRun, sha256 } from './store.ts';
 
 export function buildSettlementReport(db: Database, date: string, tz: string): SettlementReport {
@@ -22,18 +23,9 @@ export function buildSettlementReport(db: Database, date: string, tz: string): S
   const from = dayRange(isoWeekMonday(isoWeekKey(prev)), tz).start;
   const prevStart = dayRange(prev, tz).start;
   const end = dayRange(date, tz).end;
-  // iterated rather than .all(): up to a week and a day of releases, one copy of each kept
-  const releases: ReportRelease[] = [];
-  for (const r of db.prepare<[number, number], { escrow_id: string; seller_id: string; amount: number; currency: string; bps: number; fee: number | null; time: number; gateway: string | null }>(
-    `SELECT e.escrow_id, e.seller_id, e.amount, e.currency, e.commission_rate_bps AS bps, e.fee, e.time,
-       (SELECT p.gateway FROM payments p WHERE p.order_id = e.order_id AND p.captured_at IS NOT NULL ORDER BY p.captured_at, p.payment_id LIMIT 1) AS gateway
-     FROM escrow_releases e WHERE e.time >= ? AND e.time < ? ORDER BY e.escrow_id`,
-  ).iterate(from, end)) {
-    releases.push({ escrowId: r.escrow_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, bps: r.bps, fee: r.fee ?? 0, time: r.time, gateway: r.gateway });
-  }
-  const penalties = db.prepare<[number, number], { penalty_id: string; seller_id: string; amount: number; currency: string; time: number }>(
-    'SELECT penalty_id, seller_id, amount, currency, time FROM seller_penalties WHERE time >= ? AND time < ? ORDER BY penalty_id',
-  ).all(from, end).map((r) => ({ penaltyId: r.penalty_id, sellerId: r.seller_id, amount: r.amount, currency: r.currency, time: r.time }));
+  // up to a week and a day of releases and penalties, read as the payout run reads them
+  const releases = readReleases(db, from, end);
+  const penalties = readPenalties(db, from, end);
   const disbursements = db.prepare<[number, number], { disbursement_id: string; seller_id: string; week: string; amount: number; currency: string; time: number }>(
     'SELECT disbursement_id, seller_id, week, amount, currency, time FROM payout_disbursements WHERE time >= ? AND time < ? ORDER BY disbursement_id',
   ).all(prevStart, end).map((r) => ({ disbursementId: r.disbursement_id, sellerId: r.seller_id, week: r.week, amount: r.amount, currency: r.currency, time: r.time }));
