@@ -33,6 +33,7 @@ import Typography from '@mui/material/Typography';
 import type { ApiArgs, ApiResults } from '../../main/common/api.ts';
 import type { CohortCustomersPage } from '../../analytics/cohorts/types.ts';
 import { useApi, useApiQuery, usePush, errorMessage } from '../api/ApiContext.tsx';
+import { newRequestId } from '../components/funnels/funnelsFormat.ts';
 import { useAppData } from '../state/AppData.tsx';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { KpiCard } from '../components/KpiCard.tsx';
@@ -93,7 +94,7 @@ export function CohortsPage() {
   });
 
   const run = useCallback(async () => {
-    const requestId = `cohort-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 6).toString(36)}`;
+    const requestId = newRequestId(Date.now(), Math.random(), 'cohort');
     request.current = requestId;
     setRunning(true);
     setProgress(null);

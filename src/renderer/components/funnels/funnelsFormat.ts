@@ -202,7 +202,7 @@ export function base64ToBytes(b64: string): Uint8Array {
   return out;
 }
 
-/** A request id for funnel.run / funnel.cancel / funnel.progress. */
-export function newRequestId(now = Date.now(), rnd = Math.random()): string {
-  return `funnel-${now.toString(36)}-${Math.floor(rnd * 36 ** 6).toString(36).padStart(6, '0')}`;
+/** A request id for a page's cancellable run (funnel.run / cohort.run, with their cancel and progress pushes). */
+export function newRequestId(now = Date.now(), rnd = Math.random(), prefix = 'funnel'): string {
+  return `${prefix}-${now.toString(36)}-${Math.floor(rnd * 36 ** 6).toString(36).padStart(6, '0')}`;
 }
